@@ -1,0 +1,132 @@
+import FunkoCore
+
+/// `POST /predict` body as sent. Decoding checks JSON types and names the offending field;
+/// `validated()` checks ranges and vocabularies.
+public struct PredictRequest: Decodable, Sendable {
+    public var funkoPopID: String?
+    public var condition: String?
+    public var marketplace: String?
+    public var futureDays: Int?
+
+    public init(funkoPopID: String?, condition: String? = nil, marketplace: String? = nil, futureDays: Int? = nil) {
+        self.funkoPopID = funkoPopID; self.condition = condition; self.marketplace = marketplace; self.futureDays = futureDays
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case funkoPopID = "funko_pop_id", condition, marketplace, futureDays = "future_days"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        funkoPopID = try decodeID(c, .funkoPopID)
+        condition = try decodeLabel(c, .condition, accepted: Condition.acceptedValues)
+        marketplace = try decodeLabel(c, .marketplace, accepted: Marketplace.acceptedValues)
+        futureDays = try decodeInt(c, .futureDays, range: PredictQuery.futureDaysRange)
+    }
+
+    public func validated() throws -> PredictQuery {
+        guard let id = funkoPopID, !id.isEmpty else {
+            throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
+        }
+        return try PredictQuery(ids: [id], condition: condition, marketplace: marketplace, futureDays: futureDays)
+    }
+}
+
+/// `POST /predict/batch` body as sent.
+public struct BatchPredictRequest: Decodable, Sendable {
+    public var funkoPopIDs: [String]?
+    public var condition: String?
+    public var marketplace: String?
+    public var futureDays: Int?
+
+    public static let maxIDs = 100
+
+    enum CodingKeys: String, CodingKey {
+        case funkoPopIDs = "funko_pop_ids", condition, marketplace, futureDays = "future_days"
+    }
+
+    public init(funkoPopIDs: [String]?, condition: String? = nil, marketplace: String? = nil, futureDays: Int? = nil) {
+        self.funkoPopIDs = funkoPopIDs; self.condition = condition; self.marketplace = marketplace; self.futureDays = futureDays
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if c.contains(.funkoPopIDs) {
+            guard var list = try? c.nestedUnkeyedContainer(forKey: .funkoPopIDs) else {
+                throw FunkoError.badRequest("funko_pop_ids must be an array of 1 to \(Self.maxIDs) Funko Pop ids")
+            }
+            var ids: [String] = []
+            while !list.isAtEnd {
+                if let s = try? list.decode(String.self) { ids.append(s) } else if let n = try? list.decode(Int.self) { ids.append(String(n)) } else {
+                    throw FunkoError.badRequest("funko_pop_ids[\(ids.count)] must be a string id such as \"10001\"")
+                }
+            }
+            funkoPopIDs = ids
+        }
+        condition = try decodeLabel(c, .condition, accepted: Condition.acceptedValues)
+        marketplace = try decodeLabel(c, .marketplace, accepted: Marketplace.acceptedValues)
+        futureDays = try decodeInt(c, .futureDays, range: PredictQuery.futureDaysRange)
+    }
+
+    public func validated() throws -> PredictQuery {
+        guard let ids = funkoPopIDs else {
+            throw FunkoError.badRequest("funko_pop_ids is required: an array of 1 to \(Self.maxIDs) Funko Pop ids")
+        }
+        guard (1...Self.maxIDs).contains(ids.count) else {
+            throw FunkoError.badRequest("funko_pop_ids must hold 1 to \(Self.maxIDs) ids (got \(ids.count))")
+        }
+        return try PredictQuery(ids: ids, condition: condition, marketplace: marketplace, futureDays: futureDays)
+    }
+}
+
+/// A validated prediction question (one or many Pops, same condition/marketplace/horizon).
+public struct PredictQuery: Equatable, Sendable {
+    public var ids: [String]
+    public var condition: Condition
+    public var marketplace: Marketplace
+    public var futureDays: Int
+
+    public static let futureDaysRange = 0...365
+
+    public init(ids: [String], condition: String?, marketplace: String?, futureDays: Int?) throws {
+        self.ids = ids
+        if let c = condition {
+            guard let parsed = Condition(parsing: c) else {
+                throw FunkoError.badRequest("condition \"\(c)\" is not accepted: use one of \(Condition.acceptedValues)")
+            }
+            self.condition = parsed
+        } else { self.condition = .mint }
+        if let m = marketplace {
+            guard let parsed = Marketplace(parsing: m) else {
+                throw FunkoError.badRequest("marketplace \"\(m)\" is not accepted: use one of \(Marketplace.acceptedValues)")
+            }
+            self.marketplace = parsed
+        } else { self.marketplace = .ebay }
+        let d = futureDays ?? 0
+        guard Self.futureDaysRange.contains(d) else {
+            throw FunkoError.badRequest("future_days must be an integer from 0 to 365 (got \(d))")
+        }
+        self.futureDays = d
+    }
+}
+
+func decodeID<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> String? {
+    guard c.contains(key), !((try? c.decodeNil(forKey: key)) ?? false) else { return nil }
+    if let s = try? c.decode(String.self, forKey: key) { return s }
+    if let n = try? c.decode(Int.self, forKey: key) { return String(n) }
+    throw FunkoError.badRequest("\(key.stringValue) must be a string id such as \"10001\"")
+}
+
+func decodeLabel<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K, accepted: String) throws -> String? {
+    guard c.contains(key), !((try? c.decodeNil(forKey: key)) ?? false) else { return nil }
+    if let s = try? c.decode(String.self, forKey: key) { return s }
+    if let n = try? c.decode(Int.self, forKey: key) { return String(n) }
+    throw FunkoError.badRequest("\(key.stringValue) must be a string, one of \(accepted)")
+}
+
+func decodeInt<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K, range: ClosedRange<Int>) throws -> Int? {
+    guard c.contains(key), !((try? c.decodeNil(forKey: key)) ?? false) else { return nil }
+    if let n = try? c.decode(Int.self, forKey: key) { return n }
+    if let d = try? c.decode(Double.self, forKey: key), d == d.rounded(), abs(d) < 1e9 { return Int(d) }
+    throw FunkoError.badRequest("\(key.stringValue) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+}

@@ -1,0 +1,121 @@
+import FunkoCore
+import FunkoFeatures
+
+/// Where artifacts live: a key/value view of the SPEC §4.4 layout. A local folder here; S3 with
+/// the same keys in the cloud.
+public protocol ObjectStore: AnyObject {
+    func get(_ key: String) throws -> [UInt8]?
+    func put(_ key: String, _ bytes: [UInt8]) throws
+    /// Keys of direct children under `prefix` (which ends with "/").
+    func list(_ prefix: String) throws -> [String]
+    var description: String { get }
+}
+
+public final class LocalObjectStore: ObjectStore {
+    public let root: String
+    public init(root: String) { self.root = root }
+
+    /// `--data-dir`, else `FUNKO_DATA_DIR`, else `data/store`.
+    public static func path(flag: String?, environment: [String: String]) -> String {
+        flag ?? environment["FUNKO_DATA_DIR"] ?? "data/store"
+    }
+
+    public func get(_ key: String) throws -> [UInt8]? {
+        let path = "\(root)/\(key)"
+        return Files.exists(path) ? try Files.read(path) : nil
+    }
+
+    public func put(_ key: String, _ bytes: [UInt8]) throws { try Files.write("\(root)/\(key)", bytes) }
+
+    public func list(_ prefix: String) throws -> [String] { Files.list("\(root)/\(prefix)").map { prefix + $0 } }
+
+    public var description: String { root }
+}
+
+/// `models/champion.json`: which version serves.
+public struct ChampionRecord: Codable, Equatable, Sendable {
+    public var version: String
+    public var promotedAt: String
+    public var reason: String
+    public var previous: String?
+    enum CodingKeys: String, CodingKey { case version, promotedAt = "promoted_at", reason, previous }
+    public init(version: String, promotedAt: String, reason: String, previous: String?) {
+        self.version = version; self.promotedAt = promotedAt; self.reason = reason; self.previous = previous
+    }
+}
+
+/// A model ready to predict: trees and metadata.
+public final class LoadedModel {
+    public let metadata: ModelMetadata
+    public let booster: Booster
+    public init(metadata: ModelMetadata, booster: Booster) { self.metadata = metadata; self.booster = booster }
+}
+
+/// Saves and loads model versions and the champion pointer (SPEC §4.4 `models/` layout).
+public struct ModelRepository {
+    public let store: ObjectStore
+    public init(store: ObjectStore) { self.store = store }
+
+    public static let modelFileName = "xgboost-model"
+
+    public func save(_ model: TrainedModel) throws {
+        let v = model.metadata.version
+        let mtime = Time.parseISO8601(model.metadata.trainedAt) ?? 0
+        try store.put("models/\(v)/model.tar.gz", try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
+        try store.put("models/\(v)/metadata.json", Array(try JSON.encode(model.metadata, pretty: true).utf8))
+        try store.put("models/\(v)/evaluation.json", Array(try JSON.encode(model.evaluation, pretty: true).utf8))
+    }
+
+    public func champion() throws -> ChampionRecord? {
+        guard let bytes = try store.get("models/champion.json") else { return nil }
+        return try JSON.decode(ChampionRecord.self, from: bytes)
+    }
+
+    public func promote(_ version: String, reason: String, at: EpochSeconds) throws {
+        let previous = try champion()?.version
+        let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous)
+        try store.put("models/champion.json", Array(try JSON.encode(record, pretty: true).utf8))
+    }
+
+    public func metadata(version: String) throws -> ModelMetadata {
+        guard let bytes = try store.get("models/\(version)/metadata.json") else {
+            throw FunkoError.unavailable("model \(version) has no metadata.json in \(store.description): train it again or pick another version")
+        }
+        return try JSON.decode(ModelMetadata.self, from: bytes)
+    }
+
+    public func evaluation(version: String) throws -> EvaluationReport? {
+        try store.get("models/\(version)/evaluation.json").map { try JSON.decode(EvaluationReport.self, from: $0) }
+    }
+
+    /// Loads `version`, or the champion when nil.
+    public func load(version: String? = nil) throws -> LoadedModel {
+        guard let v = try version ?? champion()?.version else {
+            throw FunkoError.unavailable("no trained model in \(store.description): run `funko train` first")
+        }
+        guard let archive = try store.get("models/\(v)/model.tar.gz") else {
+            throw FunkoError.unavailable("model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
+        }
+        guard let trees = try TarGz.extract(archive)[Self.modelFileName] else {
+            throw FunkoError.unavailable("model \(v): model.tar.gz holds no \(Self.modelFileName)")
+        }
+        return LoadedModel(metadata: try metadata(version: v), booster: try Booster(model: trees))
+    }
+
+    /// Versions that have a metadata.json, oldest first.
+    public func versions() throws -> [String] {
+        try store.list("models/").map { String($0.dropFirst("models/".count)) }.filter { !$0.hasSuffix(".json") }.sorted()
+    }
+
+    /// A fresh version id from the training time: `YYYYMMDD-HHMMSS`, with a suffix if taken.
+    public func newVersion(at t: EpochSeconds) throws -> String {
+        let iso = Time.iso8601(t)  // 2026-11-25T03:15:00Z
+        let digits = iso.filter(\.isNumber)
+        var v = "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))"
+        let existing = Set(try versions())
+        var k = 2
+        let base = v
+        while existing.contains(v) { v = "\(base)-\(k)"; k += 1 }
+        return v
+    }
+}

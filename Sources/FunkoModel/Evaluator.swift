@@ -1,0 +1,86 @@
+import FunkoCore
+import FunkoFeatures
+
+/// `evaluation.json` and `funko evaluate --json`: the model next to the naive baselines on the
+/// same held-out rows, plus errors by segment.
+public struct EvaluationReport: Codable, Equatable, Sendable {
+    public var version: String?
+    public var window: DataWindow?
+    public var rows: Int
+    public var model: Metrics
+    public var baselines: [String: Metrics]
+    public var segments: [Segment]
+
+    public struct Segment: Codable, Equatable, Sendable {
+        public var segment: String
+        public var rows: Int
+        public var model: Metrics
+        public var lastSale: Metrics
+        enum CodingKeys: String, CodingKey { case segment, rows, model, lastSale = "last_sale" }
+    }
+
+    /// The best baseline by MAE.
+    public var bestBaseline: (name: String, metrics: Metrics)? {
+        baselines.min { $0.value.mae < $1.value.mae }.map { ($0.key, $0.value) }
+    }
+}
+
+public enum Baseline: String, CaseIterable, Sendable {
+    case lastSale = "last_sale", mean30d = "mean_30d", baseEstimatedValue = "base_estimated_value"
+
+    /// The baseline's guess for a row. A row without the needed history falls back to the next
+    /// simpler guess (30-day mean → last sale → catalog estimate), so every row gets a number.
+    public func predict(_ m: FeatureMatrix, row: Int) -> Double {
+        let chain: [Feature]
+        switch self {
+        case .lastSale: chain = [.lastPrice, .baseEstimatedValue]
+        case .mean30d: chain = [.avgPrice30d, .lastPrice, .baseEstimatedValue]
+        case .baseEstimatedValue: chain = [.baseEstimatedValue]
+        }
+        for f in chain where !m[row, f].isNaN { return Double(m[row, f]) }
+        return 0
+    }
+}
+
+public enum Evaluator {
+    public static func evaluate(model: Booster, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
+                                pops: [FunkoPop]) throws -> EvaluationReport {
+        let raw = try model.predict(features)
+        var price = [Double](), low = [Double](), high = [Double]()
+        for i in 0..<features.rows {
+            let e = metadata.estimate(features: features, row: i, prediction: Double(raw[i]))
+            price.append(e.price); low.append(e.low); high.append(e.high)
+        }
+        let modelMetrics = MetricMath.metrics(actual: actual, predicted: price, low: low, high: high)
+        var baselines: [String: Metrics] = [:]
+        var baselinePredictions: [Baseline: [Double]] = [:]
+        for b in Baseline.allCases {
+            let p = (0..<features.rows).map { b.predict(features, row: $0) }
+            baselinePredictions[b] = p
+            baselines[b.rawValue] = MetricMath.metrics(actual: actual, predicted: p)
+        }
+        let buckets: [(String, ClosedRange<Double>)] = [
+            ("price < $15", 0...14.995), ("price $15-30", 14.995...29.995), ("price $30-75", 29.995...74.995),
+            ("price $75-250", 74.995...249.995), ("price >= $250", 249.995...Double.greatestFiniteMagnitude),
+        ]
+        var segments: [EvaluationReport.Segment] = []
+        func segment(_ name: String, _ include: (Int) -> Bool) {
+            let idx = actual.indices.filter(include)
+            guard !idx.isEmpty else { return }
+            let a = idx.map { actual[$0] }
+            segments.append(.init(segment: name, rows: idx.count,
+                                  model: MetricMath.metrics(actual: a, predicted: idx.map { price[$0] },
+                                                            low: idx.map { low[$0] }, high: idx.map { high[$0] }),
+                                  lastSale: MetricMath.metrics(actual: a, predicted: idx.map { baselinePredictions[.lastSale]![$0] })))
+        }
+        segment("chase") { pops[$0].isChase }
+        segment("not chase") { !pops[$0].isChase }
+        segment("exclusive") { pops[$0].isExclusive }
+        segment("not exclusive") { !pops[$0].isExclusive }
+        segment("vaulted") { features[$0, .isVaulted] == 1 }
+        segment("not vaulted") { features[$0, .isVaulted] != 1 }
+        for (name, range) in buckets { segment(name) { range.contains(actual[$0]) } }
+        return EvaluationReport(version: metadata.version, window: nil, rows: features.rows, model: modelMetrics,
+                                baselines: baselines, segments: segments)
+    }
+}

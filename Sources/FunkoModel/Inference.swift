@@ -1,0 +1,18 @@
+import FunkoCore
+import FunkoFeatures
+
+/// Something that turns feature rows into target-space predictions for a given model:
+/// in-process XGBoost here, a SageMaker endpoint in the cloud. Post-processing (prices,
+/// intervals, confidence) is shared through `ModelMetadata.estimate`.
+public protocol InferenceBackend: AnyObject {
+    var metadata: ModelMetadata { get }
+    var mode: String { get }
+    func predictTargets(_ rows: FeatureMatrix) throws -> [Double]
+}
+
+extension LoadedModel: InferenceBackend {
+    public var mode: String { "embedded" }
+    public func predictTargets(_ rows: FeatureMatrix) throws -> [Double] {
+        try booster.predict(rows).map(Double.init)
+    }
+}

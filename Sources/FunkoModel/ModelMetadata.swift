@@ -1,0 +1,174 @@
+import FunkoCore
+import FunkoFeatures
+
+/// What the model predicts. Trees fit the log of the price relative to a point-in-time reference
+/// price far better than the raw price (docs/model.md has the measurements).
+public enum TargetTransform: String, Codable, CaseIterable, Sendable {
+    case raw              // y = price
+    case log              // y = ln(price)
+    case logRatio = "log_ratio"  // y = ln(price / reference)
+
+    /// The reference price of a feature row: the mean of the Pop's last five sales before the
+    /// window end, else the 90-day mean, else the catalog estimate.
+    @inline(__always) public static func reference(_ m: FeatureMatrix, row: Int) -> Double {
+        for f in [Feature.avgPriceLast5, .avgPrice90d, .baseEstimatedValue] {
+            let v = m[row, f]
+            if !v.isNaN, v > 0 { return Double(v) }
+        }
+        return 1
+    }
+
+    public func target(price: Double, reference: Double) -> Double {
+        switch self {
+        case .raw: price
+        case .log: Foundation_log(price)
+        case .logRatio: Foundation_log(price / reference)
+        }
+    }
+
+    public func price(prediction: Double, reference: Double) -> Double {
+        switch self {
+        case .raw: prediction
+        case .log: Foundation_exp(prediction)
+        case .logRatio: reference * Foundation_exp(prediction)
+        }
+    }
+}
+
+/// Interval half-widths come from held-out residuals (in target space), per band of recent sales
+/// support: Pops with few recent sales get wider intervals.
+public struct IntervalBand: Codable, Equatable, Sendable {
+    public var minSales90d: Int
+    public var low: Double
+    public var high: Double
+    public var calibrationRows: Int
+    enum CodingKeys: String, CodingKey { case minSales90d = "min_sales_90d", low, high, calibrationRows = "calibration_rows" }
+}
+
+public struct IntervalModel: Codable, Equatable, Sendable {
+    public var method: String
+    public var nominalCoverage: Double
+    /// Ascending by `minSales90d`; the last band whose minimum a row reaches applies.
+    public var bands: [IntervalBand]
+    enum CodingKeys: String, CodingKey { case method, nominalCoverage = "nominal_coverage", bands }
+
+    public static let supportEdges = [0, 1, 5, 20]
+
+    public func band(sales90d: Int) -> IntervalBand {
+        bands.last { sales90d >= $0.minSales90d } ?? bands[0]
+    }
+}
+
+/// A histogram of one feature (or of the predictions) on the training rows, for drift checks:
+/// decile edges, the share of rows in each bin, and the missing rate.
+public struct Distribution: Codable, Equatable, Sendable {
+    public var edges: [Double]
+    public var proportions: [Double]
+    public var missingRate: Double
+    enum CodingKeys: String, CodingKey { case edges, proportions, missingRate = "missing_rate" }
+
+    public init(values: [Float]) {
+        let present = values.filter { !$0.isNaN }.map(Double.init).sorted()
+        missingRate = values.isEmpty ? 0 : Double(values.count - present.count) / Double(values.count)
+        var e: [Double] = []
+        for k in 1..<10 {
+            let q = MetricMath.quantile(sorted: present, Double(k) / 10)
+            if !q.isNaN, e.last.map({ q > $0 }) ?? true { e.append(q) }
+        }
+        edges = e
+        var counts = [Double](repeating: 0, count: e.count + 1)
+        for v in present { counts[Distribution.bin(v, edges: e)] += 1 }
+        proportions = counts.map { present.isEmpty ? 0 : $0 / Double(present.count) }
+    }
+
+    public static func bin(_ v: Double, edges: [Double]) -> Int {
+        var lo = 0, hi = edges.count
+        while lo < hi { let mid = (lo + hi) / 2; if v <= edges[mid] { hi = mid } else { lo = mid + 1 } }
+        return lo
+    }
+}
+
+public struct DataWindow: Codable, Equatable, Sendable {
+    public var from: String
+    public var until: String
+    public var rows: Int
+}
+
+/// `metadata.json`: everything needed to turn features into an answer, besides the trees.
+public struct ModelMetadata: Codable, Equatable, Sendable {
+    public var version: String
+    public var trainedAt: String
+    public var xgboostVersion: String
+    public var featureNames: [String]
+    public var specFeatureCount: Int
+    public var vocabularies: Encoders
+    public var targetTransform: TargetTransform
+    public var referencePrice: String
+    public var interval: IntervalModel
+    public var metrics: Metrics
+    public var validationMetrics: Metrics
+    public var baselineMetrics: [String: Metrics]
+    public var parameters: [String: String]
+    public var bestIteration: Int
+    public var windows: [String: DataWindow]
+    public var trainingSummary: TrainingSummary
+
+    enum CodingKeys: String, CodingKey {
+        case version, trainedAt = "trained_at", xgboostVersion = "xgboost_version", featureNames = "feature_names"
+        case specFeatureCount = "spec_feature_count", vocabularies, targetTransform = "target_transform"
+        case referencePrice = "reference_price", interval, metrics, validationMetrics = "validation_metrics"
+        case baselineMetrics = "baseline_metrics", parameters, bestIteration = "best_iteration", windows
+        case trainingSummary = "training_summary"
+    }
+}
+
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    public var rows: Int
+    public var pops: Int
+    public var features: [String: Distribution]
+    public var predictions: Distribution
+    public var priceMean: Double
+    enum CodingKeys: String, CodingKey { case rows, pops, features, predictions, priceMean = "price_mean" }
+}
+
+/// Prices, intervals and confidence from model outputs. One implementation for embedded and
+/// (later) SageMaker inference: both hand over raw target-space predictions.
+public struct PriceEstimate: Equatable, Sendable {
+    public var price: Double
+    public var low: Double
+    public var high: Double
+    public var confidence: Double
+}
+
+extension ModelMetadata {
+    public func estimate(features m: FeatureMatrix, row: Int, prediction: Double) -> PriceEstimate {
+        let ref = TargetTransform.reference(m, row: row)
+        let sales = Int(m[row, .salesCount90d].isNaN ? 0 : m[row, .salesCount90d])
+        let band = interval.band(sales90d: sales)
+        let price = targetTransform.price(prediction: prediction, reference: ref)
+        var low = targetTransform.price(prediction: prediction + band.low, reference: ref)
+        var high = targetTransform.price(prediction: prediction + band.high, reference: ref)
+        low = min(max(low, 0.01), price); high = max(high, price)
+        return PriceEstimate(price: price, low: low, high: high,
+                             confidence: Self.confidence(price: price, low: low, high: high, sales90d: sales))
+    }
+
+    /// confidence = (1 / (1 + relative interval width)) × (0.5 + 0.5 × n / (n + 3)), with n the
+    /// Pop's sales in the last 90 days: a narrow interval backed by many recent sales scores near
+    /// 1; a wide one for a Pop nobody has bought lately scores low. Documented in docs/model.md.
+    public static func confidence(price: Double, low: Double, high: Double, sales90d: Int) -> Double {
+        let width = price > 0 ? (high - low) / price : 10
+        let support = 0.5 + 0.5 * Double(sales90d) / Double(sales90d + 3)
+        return min(1, max(0, 1 / (1 + width) * support))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func Foundation_exp(_ x: Double) -> Double { Glibc.exp(x) }
+#else
+import Darwin
+@inline(__always) func Foundation_log(_ x: Double) -> Double { Darwin.log(x) }
+@inline(__always) func Foundation_exp(_ x: Double) -> Double { Darwin.exp(x) }
+#endif

@@ -1,0 +1,114 @@
+import CZlib
+import FunkoCore
+
+/// The `model.tar.gz` SageMaker expects: a gzip-compressed ustar archive. Only regular files,
+/// which is all a model artifact holds. Output is reproducible (fixed owner, mode and mtime).
+public enum TarGz {
+    public static func archive(_ files: [(name: String, bytes: [UInt8])], mtime: Int64) throws -> [UInt8] {
+        var tar: [UInt8] = []
+        for f in files {
+            var h = [UInt8](repeating: 0, count: 512)
+            func put(_ s: String, _ at: Int, _ len: Int) { for (i, b) in s.utf8.prefix(len).enumerated() { h[at + i] = b } }
+            func octal(_ v: Int64, _ at: Int, _ len: Int) {
+                let s = String(v, radix: 8)
+                put(String(repeating: "0", count: max(0, len - 1 - s.count)) + s, at, len - 1)
+            }
+            guard f.name.utf8.count < 100 else { throw FunkoError(.internalError, "tar: name too long: \(f.name)") }
+            put(f.name, 0, 100)
+            octal(0o644, 100, 8); octal(0, 108, 8); octal(0, 116, 8)
+            octal(Int64(f.bytes.count), 124, 12); octal(mtime, 136, 12)
+            put("        ", 148, 8)
+            h[156] = 0x30  // regular file
+            put("ustar", 257, 6); put("00", 263, 2); put("root", 265, 32); put("root", 297, 32)
+            let sum = h.reduce(0) { $0 + Int64($1) }
+            octal(sum, 148, 7); h[155] = 0x20
+            tar += h
+            tar += f.bytes
+            tar += [UInt8](repeating: 0, count: (512 - f.bytes.count % 512) % 512)
+        }
+        tar += [UInt8](repeating: 0, count: 1024)
+        return try gzip(tar)
+    }
+
+    /// The files of a tar.gz (regular files only), names without a leading `./`.
+    public static func extract(_ gz: [UInt8]) throws -> [String: [UInt8]] {
+        let tar = try gunzip(gz)
+        var files: [String: [UInt8]] = [:]
+        var off = 0
+        while off + 512 <= tar.count {
+            let h = tar[off..<(off + 512)]
+            if h.allSatisfy({ $0 == 0 }) { break }
+            func field(_ at: Int, _ len: Int) -> String {
+                let bytes = h[(off + at)..<(off + at + len)].prefix { $0 != 0 }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            var name = field(0, 100)
+            let prefix = field(345, 155)
+            if !prefix.isEmpty { name = prefix + "/" + name }
+            if name.hasPrefix("./") { name.removeFirst(2) }
+            guard let size = Int(field(124, 12).trimmingCharacters(in: " "), radix: 8) else {
+                throw FunkoError(.internalError, "tar: bad header at offset \(off)")
+            }
+            let type = h[off + 156]
+            off += 512
+            guard off + size <= tar.count else { throw FunkoError(.internalError, "tar: truncated archive") }
+            if type == 0x30 || type == 0 { files[name] = Array(tar[off..<(off + size)]) }
+            off += (size + 511) / 512 * 512
+        }
+        return files
+    }
+
+    static func gzip(_ input: [UInt8]) throws -> [UInt8] {
+        var s = z_stream()
+        // windowBits 15 + 16 selects the gzip wrapper (header with mtime 0: reproducible).
+        guard deflateInit2_(&s, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw FunkoError(.internalError, "gzip: cannot initialise zlib")
+        }
+        defer { deflateEnd(&s) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&s, UInt(input.count))) + 32)
+        var input = input
+        let rc = input.withUnsafeMutableBufferPointer { inp in
+            out.withUnsafeMutableBufferPointer { o in
+                s.next_in = inp.baseAddress; s.avail_in = UInt32(inp.count)
+                s.next_out = o.baseAddress; s.avail_out = UInt32(o.count)
+                return deflate(&s, Z_FINISH)
+            }
+        }
+        guard rc == Z_STREAM_END else { throw FunkoError(.internalError, "gzip: deflate failed (\(rc))") }
+        return Array(out[0..<Int(s.total_out)])
+    }
+
+    static func gunzip(_ input: [UInt8]) throws -> [UInt8] {
+        var s = z_stream()
+        guard inflateInit2_(&s, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw FunkoError(.internalError, "gunzip: cannot initialise zlib")
+        }
+        defer { inflateEnd(&s) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var input = input
+        try input.withUnsafeMutableBufferPointer { inp in
+            s.next_in = inp.baseAddress; s.avail_in = UInt32(inp.count)
+            while true {
+                let (rc, produced) = chunk.withUnsafeMutableBufferPointer { c -> (Int32, Int) in
+                    s.next_out = c.baseAddress; s.avail_out = UInt32(c.count)
+                    let rc = inflate(&s, Z_NO_FLUSH)
+                    return (rc, c.count - Int(s.avail_out))
+                }
+                out.append(contentsOf: chunk[0..<produced])
+                if rc == Z_STREAM_END { break }
+                guard rc == Z_OK else { throw FunkoError(.internalError, "gunzip: not a valid gzip stream (\(rc))") }
+            }
+        }
+        return out
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,44 @@
+import FunkoCore
+
+/// Catalog and sales persistence. SQLite is the embedded default; PostgreSQL/Supabase implements
+/// the same protocol and runs the same store tests.
+public protocol Store: AnyObject {
+    /// Applies pending migrations in order; returns the versions applied now.
+    @discardableResult func migrate() throws -> [Int]
+    /// Highest applied migration version (0 for an empty database).
+    func schemaVersion() throws -> Int
+    /// Runs `body` in one transaction: all of its writes land, or none do.
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// Inserts new Pops and updates changed ones; unchanged rows are left alone (idempotent).
+    func upsertPops(_ pops: [FunkoPop]) throws -> UpsertCount
+    /// Inserts sales; a sale whose (source, external_id) is already stored is skipped.
+    /// Returns how many were inserted.
+    func insertSales(_ sales: [Sale]) throws -> Int
+    func pop(id: String) throws -> FunkoPop?
+    func pops() throws -> [FunkoPop]
+    /// Ids from `ids` that exist in the catalog.
+    func existingPopIDs(_ ids: Set<String>) throws -> Set<String>
+    /// One Pop's sales with `from <= sold_at < until`, oldest first.
+    func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale]
+    /// Every sale with `sold_at >= since` as columns grouped by Pop, oldest first within a Pop.
+    func salesTable(since: EpochSeconds?) throws -> SalesTable
+    func counts() throws -> CatalogCounts
+}
+
+public struct UpsertCount: Equatable, Sendable {
+    public var inserted: Int
+    public var updated: Int
+    public var unchanged: Int
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.inserted = inserted; self.updated = updated; self.unchanged = unchanged
+    }
+}
+
+/// Where the embedded database lives: `--db`, else `FUNKO_DB`, else `data/funko.sqlite`.
+public enum StoreLocation {
+    public static let defaultSQLitePath = "data/funko.sqlite"
+
+    public static func sqlitePath(flag: String?, environment: [String: String]) -> String {
+        flag ?? environment["FUNKO_DB"] ?? defaultSQLitePath
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import FunkoCore
+@testable import FunkoData
+@testable import FunkoFeatures
+@testable import FunkoModel
+@testable import FunkoStore
+
+/// A fresh temporary folder per test, removed at deinit.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "funko-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// A small generated market, fixed end date so tests are reproducible.
+func smallMarket(pops: Int = 120, days: Int = 500, seed: UInt64 = 3) -> MarketGenerator {
+    var c = MarketGenerator.Config()
+    c.pops = pops; c.days = days; c.seed = seed
+    c.endDay = CivilDate(year: 2025, month: 6, day: 30).dayNumber
+    c.salesRate = 0.2
+    return MarketGenerator(config: c)
+}
+
+func quickConfig() -> TrainingConfig {
+    var c = TrainingConfig()
+    c.maxRounds = 60
+    c.learningRate = 0.2
+    c.threads = 2
+    return c
+}
+
+/// Runs a command-line program and captures its output.
+func runProcess(_ executable: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The funko binary built with the tests (`FUNKO_BIN` overrides).
+var funkoBinary: String {
+    ProcessInfo.processInfo.environment["FUNKO_BIN"] ?? "\(packageRoot)/.build/debug/funko"
+}
