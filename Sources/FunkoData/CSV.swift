@@ -11,7 +11,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
 
     public mutating func next() -> (line: Int, fields: [String])? {
         guard i < bytes.count else { return nil }
-        let start = line
+        var start = line
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false
@@ -32,7 +32,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
             case 0x0A:
                 i += 1; line += 1
                 fields.append(String(decoding: field, as: UTF8.self))
-                if fields == [""] { fields = []; field = []; continue }  // blank line
+                if fields == [""] { fields = []; field = []; start = line; continue }  // blank line
                 return (start, fields)
             default: field.append(c); i += 1
             }

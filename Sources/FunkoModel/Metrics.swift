@@ -39,8 +39,9 @@ public enum MetricMath {
         let n = r.count
         guard n > 0 else { return (0, 0) }
         let alpha = 1 - coverage
-        let lo = Int((Double(n + 1) * alpha / 2).rounded(.down)) - 1
-        let hi = Int((Double(n + 1) * (1 - alpha / 2)).rounded(.up)) - 1
+        // The 1e-9 keeps 1 - 0.8 = 0.19999… from moving an exact rank down by one.
+        let lo = Int((Double(n + 1) * alpha / 2 + 1e-9).rounded(.down)) - 1
+        let hi = Int((Double(n + 1) * (1 - alpha / 2) - 1e-9).rounded(.up)) - 1
         return (r[min(max(lo, 0), n - 1)], r[min(max(hi, 0), n - 1)])
     }
 }
