@@ -6,7 +6,7 @@ import Darwin
 
 /// Progress for long steps: a self-updating line on an interactive terminal, nothing at all in CI
 /// logs or when stderr is redirected (so logs stay readable). Updates are rate-limited, so calling
-/// `update` in a hot loop costs a counter compare.
+/// `update` in a hot loop costs a compare; it may be called from several threads.
 public final class Progress: @unchecked Sendable {
     public static var isInteractive: Bool {
         isatty(2) == 1 && getenv("CI") == nil && getenv("FUNKO_NO_PROGRESS") == nil
@@ -18,13 +18,19 @@ public final class Progress: @unchecked Sendable {
     private var nextCheck = 0
     private var lastDraw = 0.0
     private let start = Time.monotonic()
+    private let lock = Mutex()
 
     public init(_ label: String, total: Int, enabled: Bool = Progress.isInteractive) {
         self.label = label; self.total = max(total, 1); self.enabled = enabled
     }
 
     @inline(__always) public func update(_ done: Int) {
-        guard enabled, done >= nextCheck else { return }
+        guard enabled else { return }
+        lock.locked { draw(done) }
+    }
+
+    private func draw(_ done: Int) {
+        guard done >= nextCheck else { return }
         nextCheck = done + max(total / 1000, 1)
         let now = Time.monotonic()
         guard now - lastDraw > 0.1 else { return }
@@ -37,6 +43,18 @@ public final class Progress: @unchecked Sendable {
         guard enabled else { return }
         let secs = Int((Time.monotonic() - start) * 10)
         writeStderr("\r\(label): done in \(secs / 10).\(secs % 10)s\u{1B}[K\n")
+    }
+}
+
+/// A pthread mutex (no Foundation in the Lambda binaries).
+public final class Mutex: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    public init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    public func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&m)
+        defer { pthread_mutex_unlock(&m) }
+        return try body()
     }
 }
 

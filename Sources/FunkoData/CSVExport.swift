@@ -13,11 +13,12 @@ public enum CSVExport {
         }
         try Files.write("\(folder)/catalog.csv", cat)
         var sales: [UInt8] = Array("funko_pop_id,sold_at,price,condition,marketplace,source,external_id\n".utf8)
+        let source = MarketGenerator.source(seed: g.config.seed, endDay: g.config.endDay)
         for i in g.catalog.indices {
             let id = g.catalog[i].id
             var k = 0
             g.sales(ofPop: i) { t, x, c, m in
-                sales += Array("\(id),\(Time.iso8601(t)),\(formatCents(x)),\(c.rawValue),\(m.rawValue),generator-seed-\(g.config.seed),\(id)-\(k)\n".utf8)
+                sales += Array("\(id),\(Time.iso8601(t)),\(formatCents(x)),\(c.rawValue),\(m.rawValue),\(source),\(id)-\(k)\n".utf8)
                 k += 1
             }
         }

@@ -103,6 +103,12 @@ public struct MarketGenerator: Sendable {
         self.traits = traits
     }
 
+    /// The `source` of generated sales: distinct per seed and end day, so two different histories
+    /// never collide on external ids, while re-running the same one adds nothing.
+    public static func source(seed: UInt64, endDay: Int64) -> String {
+        "generator:seed=\(seed):end=\(Time.isoDate(endDay * secondsPerDay))"
+    }
+
     /// Calls `emit` for each sale of Pop `index`, in time order. Each Pop has its own random
     /// stream, so Pops can be generated in any order or in parallel with the same result.
     public func sales(ofPop index: Int, _ emit: (EpochSeconds, Double, Condition, Marketplace) -> Void) {
@@ -158,7 +164,7 @@ public struct MarketGenerator: Sendable {
                     sales(ofPop: i) { t, x, c, m in part.append(pop: Int32(i), soldAt: t, price: x, condition: c, marketplace: m) }
                     (base + i).pointee = part
                 }
-                progress?.update(k * chunk)
+                progress?.update((k + 1) * chunk)
             }
         }
         var table = SalesTable(pops: catalog)
@@ -178,7 +184,7 @@ public struct MarketGenerator: Sendable {
         var inserted = 0
         var batch: [Sale] = []
         batch.reserveCapacity(50_000)
-        let source = "generator-seed-\(config.seed)"
+        let source = Self.source(seed: config.seed, endDay: config.endDay)
         try store.transaction {
             for i in catalog.indices {
                 let id = catalog[i].id

@@ -198,8 +198,8 @@ public enum FeatureBuilder {
 
 private final class Counter: @unchecked Sendable {
     private var value = 0
-    private let lock = DispatchSemaphore(value: 1)
-    func add(_ n: Int) -> Int { lock.wait(); value += n; let v = value; lock.signal(); return v }
+    private let lock = Mutex()
+    func add(_ n: Int) -> Int { lock.locked { value += n; return value } }
 }
 
 extension Encoders {

@@ -19,6 +19,9 @@ public struct TrainingConfig: Sendable {
     public var validationFraction = 0.1
     public var testFraction = 0.1
     public var nominalCoverage = 0.8
+    /// Only the 18 SPEC features as model inputs (for measuring what the extras add); the
+    /// reference price of the target transform is unchanged.
+    public var specFeaturesOnly = false
     public init() {}
 
     public var parameters: [(String, String)] {
@@ -70,15 +73,23 @@ public enum Trainer {
         let progress = Progress("Building features", total: table.count)
         let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
         progress.finish()
+        let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
         let split = TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
         guard split.train.count >= 100, split.validation.count >= 20, split.test.count >= 20 else {
             throw FunkoError.badRequest("too few sales to train (\(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test rows by time): generate or import more history")
         }
-        let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
         func labels(_ idx: [Int]) -> [Float] { idx.map { Float(config.transform.target(price: table.price[$0], reference: refs[$0])) } }
         let trainM = features.subset(split.train), validM = features.subset(split.validation)
-        let dtrain = try DMatrix(trainM, labels: labels(split.train))
-        let dvalid = try DMatrix(validM, labels: labels(split.validation))
+        // Spec-only inputs: the extra columns are blanked for training. An all-missing column
+        // never gets a split, so the trees ignore those columns wherever they are filled later.
+        func inputs(_ m: FeatureMatrix) -> FeatureMatrix {
+            guard config.specFeaturesOnly else { return m }
+            var m = m
+            for r in 0..<m.rows { for c in Feature.specCount..<m.columns { m.values[r * m.columns + c] = .nan } }
+            return m
+        }
+        let dtrain = try DMatrix(inputs(trainM), labels: labels(split.train))
+        let dvalid = try DMatrix(inputs(validM), labels: labels(split.validation))
         let booster = try Booster(params: config.parameters, cache: [dtrain, dvalid])
 
         var best = Double.infinity, bestRound = 0
@@ -129,7 +140,8 @@ public enum Trainer {
             featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: encoders,
             targetTransform: config.transform, referencePrice: "mean of the last 5 sales, else avg_price_90d, else base_estimated_value",
             interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0), validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
-            baselineMetrics: [:], parameters: Dictionary(uniqueKeysWithValues: config.parameters + [("num_round", "\(bestRound + 1)")]),
+            baselineMetrics: [:], parameters: Dictionary(uniqueKeysWithValues: config.parameters + [("num_round", "\(bestRound + 1)"),
+                                                                              ("feature_set", config.specFeaturesOnly ? "spec18" : "all")]),
             bestIteration: bestRound, windows: [
                 "train": DataWindow(from: Time.iso8601(split.first), until: Time.iso8601(split.validationStart), rows: split.train.count),
                 "validation": DataWindow(from: Time.iso8601(split.validationStart), until: Time.iso8601(split.testStart), rows: split.validation.count),

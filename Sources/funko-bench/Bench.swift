@@ -75,6 +75,10 @@ struct TrainBench: ParsableCommand {
         }
         var config = TrainingConfig()
         config.seed = 0
+        if let export {
+            let params = config.parameters.map { #""\#($0.0)": "\#($0.1)""# }.joined(separator: ", ")
+            try Files.write("\(export)/params.json", "{\(params)}")
+        }
         let start = Time.monotonic()
         let d = try DMatrix(features, labels: labels)
         let booster = try Booster(params: config.parameters, cache: [d])

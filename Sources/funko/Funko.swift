@@ -106,6 +106,7 @@ struct Train: ParsableCommand {
     @Option(help: "Maximum boosting rounds (early stopping picks the best).") var maxRounds = 2000
     @Option(help: "Learning rate.") var eta = 0.05
     @Option(help: "Maximum tree depth.") var maxDepth = 7
+    @Option(help: "Model inputs: all (the 18 SPEC features and the extras) or spec (the 18 only).") var features = "all"
     @Flag(help: "Promote even if the champion scores better.") var forcePromote = false
     @Flag(help: "Print the evaluation as JSON.") var json = false
 
@@ -115,7 +116,9 @@ struct Train: ParsableCommand {
                 throw FunkoError.badRequest("--transform \"\(transform)\" is not one of \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var config = TrainingConfig()
+            guard ["all", "spec"].contains(features) else { throw FunkoError.badRequest("--features \"\(features)\" is not one of all, spec") }
             config.transform = t; config.maxRounds = maxRounds; config.learningRate = eta; config.maxDepth = maxDepth
+            config.specFeaturesOnly = features == "spec"
             let store = try options.openStore()
             let table = try store.salesTable(since: nil)
             let repo = options.repository()
@@ -170,9 +173,9 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool) {
         return s
     }
     print("held-out rows: \(r.rows)")
-    print(pad("predictor", 22) + pad("MAE $", 10) + pad("RMSE $", 10) + pad("R²", 8) + pad("MAPE %", 9) + "80% interval coverage")
+    print(pad("predictor", 32) + pad("MAE $", 10) + pad("RMSE $", 10) + pad("R²", 8) + pad("MAPE %", 9) + "80% interval coverage")
     func line(_ name: String, _ m: Metrics) {
-        print(pad(name, 22) + pad(fmt(m.mae), 10) + pad(fmt(m.rmse), 10) + pad(fmt(m.r2, 3), 8) + pad(fmt(m.mape, 1), 9)
+        print(pad(name, 32) + pad(fmt(m.mae), 10) + pad(fmt(m.rmse), 10) + pad(fmt(m.r2, 3), 8) + pad(fmt(m.mape, 1), 9)
               + (m.intervalCoverage.map { fmt($0 * 100, 1) + "%" } ?? "-"))
     }
     line("model", r.model)

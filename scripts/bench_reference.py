@@ -1,0 +1,69 @@
+"""The Python reference for scripts/bench: the same work as the Swift code, on the same data,
+timed in the same run.
+
+  features DIR   -- the 18 SPEC features with pandas from DIR/sales.csv + DIR/catalog.csv
+  train DIR N    -- N rounds of the Swift trainer's parameters with the xgboost package
+
+Prints one JSON line. Loading files is not timed; the work is.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def features(folder):
+    sales = pd.read_csv(f"{folder}/sales.csv")
+    catalog = pd.read_csv(f"{folder}/catalog.csv")
+    start = time.perf_counter()
+    df = sales.sort_values(["pop", "sold_at"], kind="stable").reset_index(drop=True)
+    ts = pd.to_datetime(df["sold_at"], unit="s")
+    df["ts"] = ts
+    # Windows over the Pop's sales strictly before each sale: closed="left" is [t - w, t).
+    rolling = df.set_index("ts").groupby("pop", sort=False)["price"]
+    out = pd.DataFrame(index=df.index)
+    for w in (7, 30, 90):
+        out[f"avg_price_{w}d"] = rolling.rolling(f"{w}D", closed="left").mean().to_numpy()
+    out["price_volatility_30d"] = rolling.rolling("30D", closed="left").std().to_numpy()
+    cat = catalog.set_index("pop").loc[df["pop"]].reset_index(drop=True)
+    out["days_since_release"] = (df["sold_at"] - cat["release_date"]) // 86400
+    out["release_month"] = pd.to_datetime(cat["release_date"], unit="s").dt.month
+    out["sale_month"] = ts.dt.month.to_numpy()
+    out["sale_day_of_week"] = ts.dt.dayofweek.to_numpy()
+    out["is_weekend_sale"] = (out["sale_day_of_week"] >= 5).astype(np.int8)
+    out["is_chase"] = cat["is_chase"]
+    out["is_exclusive"] = cat["is_exclusive"]
+    vaulted_date = cat["vaulted_date"]
+    out["is_vaulted"] = ((cat["is_vaulted"] == 1) & (vaulted_date.isna() | (vaulted_date <= df["sold_at"]))).astype(np.int8)
+    out["funko_number"] = cat["funko_number"]
+    out["series_encoded"] = cat["series"]
+    out["character_encoded"] = cat["character"]
+    out["marketplace_encoded"] = df["marketplace"] + 1
+    out["condition_score"] = df["condition"]
+    out["base_estimated_value"] = cat["base_estimated_value"]
+    seconds = time.perf_counter() - start
+    assert out.shape[1] == 18
+    print(json.dumps({"sales": len(df), "features": out.shape[1], "seconds": seconds, "sales_per_second": len(df) / seconds}))
+
+
+def train(folder, rounds):
+    import xgboost as xgb
+
+    shape = json.load(open(f"{folder}/shape.json"))
+    x = np.fromfile(f"{folder}/features.f32", dtype=np.float32).reshape(shape["rows"], shape["columns"])
+    y = np.fromfile(f"{folder}/labels.f32", dtype=np.float32)
+    params = json.load(open(f"{folder}/params.json"))
+    start = time.perf_counter()
+    d = xgb.DMatrix(x, label=y, missing=np.nan)
+    xgb.train(params, d, num_boost_round=rounds)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"rows": shape["rows"], "columns": shape["columns"], "rounds": rounds, "seconds": seconds, "xgboost": xgb.__version__}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "features":
+        features(sys.argv[2])
+    else:
+        train(sys.argv[2], int(sys.argv[3]))
