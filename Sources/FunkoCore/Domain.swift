@@ -19,7 +19,7 @@ public enum Condition: String, CaseIterable, Codable, Sendable {
 
     /// Accepts `mint`, `near_mint`, ... (case-insensitive, `near mint`/`near-mint` too) or `1`-`5`.
     public init?(parsing text: String) {
-        let t = text.trimmingSpaces.lowercased().replacingSpacesAndDashes
+        let t = text.trimmed.lowercased().replacingSpacesAndDashes
         if let c = Condition(rawValue: t) { self = c; return }
         if let n = Int(t), let c = Condition(score: n) { self = c; return }
         return nil
@@ -33,7 +33,7 @@ public enum Marketplace: String, CaseIterable, Codable, Sendable {
     case ebay, mercari, amazon, whatnot, facebook, funkoShop = "funko_shop", other
 
     public init?(parsing text: String) {
-        guard let m = Marketplace(rawValue: text.trimmingSpaces.lowercased().replacingSpacesAndDashes) else { return nil }
+        guard let m = Marketplace(rawValue: text.trimmed.lowercased().replacingSpacesAndDashes) else { return nil }
         self = m
     }
 
@@ -114,12 +114,15 @@ public func formatCents(_ value: Double) -> String {
 public func roundCents(_ value: Double) -> Double { (value * 100).rounded() / 100 }
 
 extension String {
-    var trimmingSpaces: String {
+    /// Without leading and trailing spaces, tabs and line breaks.
+    public var trimmed: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
         return String(s)
     }
+
+    public var nilIfEmpty: String? { isEmpty ? nil : self }
 
     var replacingSpacesAndDashes: String {
         String(map { $0 == " " || $0 == "-" ? "_" : $0 })

@@ -144,13 +144,3 @@ public struct Importer {
         }
     }
 }
-
-extension String {
-    var trimmed: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-    var nilIfEmpty: String? { isEmpty ? nil : self }
-}

@@ -46,7 +46,7 @@ public enum TarGz {
             let prefix = field(345, 155)
             if !prefix.isEmpty { name = prefix + "/" + name }
             if name.hasPrefix("./") { name.removeFirst(2) }
-            guard let size = Int(field(124, 12).trimmingCharacters(in: " "), radix: 8) else {
+            guard let size = Int(field(124, 12).trimmed, radix: 8) else {
                 throw FunkoError(.internalError, "tar: bad header at offset \(off)")
             }
             let type = h[off + 156]
@@ -101,14 +101,5 @@ public enum TarGz {
             }
         }
         return out
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

@@ -19,6 +19,23 @@ import Testing
         #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(fragment), "\(r.stderr)", sourceLocation: sourceLocation)
     }
 
+    /// On a terminal, long steps draw a progress line (under `script`, which gives the program a
+    /// pseudo-terminal); without one (above, with CI set) stderr stays empty.
+    @Test func progressShowsOnATerminalOnly() throws {
+        let command = "\(funkoBinary) generate --pops 30 --days 200 --seed 2 --end 2025-01-31 --db \(dir.file("tty.sqlite"))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", command, "/dev/null"]
+        p.environment = ProcessInfo.processInfo.environment.filter { $0.key != "CI" && $0.key != "FUNKO_NO_PROGRESS" }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("Generating sales: done in"), "\(text)")
+    }
+
     @Test func endToEndAndBadInput() throws {
         expectOneLineError(try funko("predict", "10001"), "the database is empty: run `funko generate` or `funko import` first")
         expectOneLineError(try funko("train"), "the database has no sales: run `funko generate` or `funko import` first")
