@@ -63,7 +63,7 @@ public final class PriceService {
         var table = SalesTable(pops: pops)
         var queries: [FeatureQuery] = []
         for (i, pop) in pops.enumerated() {
-            for s in try store.sales(popID: pop.id, from: EpochSeconds.min / 4, until: now) {
+            for s in try store.sales(popID: pop.id, from: 0, until: now) {  // the whole history: last sales may be old
                 table.append(pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
             }
             queries.append(FeatureQuery(pop: Int32(i), time: target, windowEnd: now, condition: condition, marketplace: marketplace))

@@ -13,7 +13,6 @@ public struct Importer {
 
     public struct Report: Sendable {
         public var pops = UpsertCount()
-        public var salesRead = 0
         public var salesInserted = 0
         public var salesAlreadyPresent = 0
         public var rejected: [Rejection] = []
@@ -36,7 +35,6 @@ public struct Importer {
         var report = Report()
         let pops = try catalog.map { try parseCatalog($0.name, $0.bytes, into: &report) } ?? []
         let parsedSales = try sales.map { try parseSales($0.name, $0.bytes, newPops: Set(pops.map(\.id)), into: &report) } ?? []
-        report.salesRead = parsedSales.count + report.rejected.filter { $0.file == sales?.name }.count
         if strict, !report.rejected.isEmpty {
             throw FunkoError.badRequest("--strict: \(report.rejected.count) bad row(s), nothing imported. First: \(report.rejected[0])")
         }

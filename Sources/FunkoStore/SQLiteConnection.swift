@@ -17,7 +17,8 @@ final class SQLiteConnection {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, 5000)
-        try exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        // A 256 MB page cache keeps index inserts (10M-sale imports) off the disk.
+        try exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;")
     }
 
     deinit { sqlite3_close_v2(handle) }

@@ -175,16 +175,17 @@ public final class SQLiteStore: Store {
         var index = [String: Int32](minimumCapacity: catalog.count)
         for (i, p) in catalog.enumerated() { index[p.id] = Int32(i) }
         var table = SalesTable(pops: catalog)
-        let countStmt = try db.prepare("SELECT COUNT(*) FROM price_history WHERE sold_at >= ?")
-        countStmt.bind(1, Time.iso8601(since ?? Int64.min / 4))
+        let filter = since == nil ? "" : "WHERE sold_at >= ?"
+        let countStmt = try db.prepare("SELECT COUNT(*) FROM price_history \(filter)")
+        if let since { countStmt.bind(1, Time.iso8601(since)) }
         _ = try countStmt.step()
         let total = Int(countStmt.int(0))
         table.reserve(total)
         let s = try db.prepare("""
             SELECT funko_pop_id, sold_at, price, condition, marketplace FROM price_history
-            WHERE sold_at >= ? ORDER BY funko_pop_id, sold_at, id
+            \(filter) ORDER BY funko_pop_id, sold_at, id
             """)
-        s.bind(1, Time.iso8601(since ?? Int64.min / 4))
+        if let since { s.bind(1, Time.iso8601(since)) }
         let progress = Progress("Loading sales", total: total)
         var lastID: [UInt8] = []
         var lastIndex: Int32 = -1

@@ -181,7 +181,8 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool) {
     line("model", r.model)
     for b in Baseline.allCases { if let m = r.baselines[b.rawValue] { line("baseline " + b.rawValue, m) } }
     if let best = r.bestBaseline {
-        print("model MAE is \(fmt((1 - r.model.mae / best.metrics.mae) * 100, 1))% below the best baseline (\(best.name))")
+        let gain = (1 - r.model.mae / best.metrics.mae) * 100
+        print("model MAE is \(fmt(abs(gain), 1))% \(gain >= 0 ? "below" : "above") the best baseline (\(best.name))")
     }
     guard segments else { return }
     print("\nby segment (MAE $ / MAPE %):")
