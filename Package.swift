@@ -8,14 +8,23 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "funko", targets: ["funko"]),
+        .executable(name: "predict", targets: ["predict"]),
+        .executable(name: "predict-batch", targets: ["predict-batch"]),
+        .executable(name: "history", targets: ["history"]),
+        .executable(name: "retrain-trigger", targets: ["retrain-trigger"]),
+        .executable(name: "status", targets: ["status"]),
+        .executable(name: "lambda-local", targets: ["lambda-local"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Local HTTP servers only (lambda-local, funko serve); never linked into a Lambda.
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         // Domain and API types, dates, vocabularies, progress: no I/O besides stderr.
         .target(name: "FunkoCore"),
@@ -29,11 +38,32 @@ let package = Package(
         .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures", "CXGBoost", "CZlib"]),
         // Request validation and the predict/history/status operations shared by CLI and Lambdas.
         .target(name: "FunkoAPI", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel"]),
+        // HTTP client over libcurl: one reusable handle, timeouts, streaming. AWS clients build on it.
+        .target(name: "FunkoHTTP", dependencies: ["FunkoCore", "CCurl"]),
+        // The Lambda Runtime API loop (next / response / error / init-error) and its context.
+        .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
+        // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
+        .target(name: "LambdaEvents", dependencies: ["FunkoCore"]),
+        // The five handlers: routing, validation and answers over FunkoAPI.
+        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoModel", "FunkoAPI", "LambdaEvents", "LambdaRuntime"]),
+        .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        .executableTarget(name: "retrain-trigger", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        .executableTarget(name: "status", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        // A local Lambda Runtime API (as AWS runs it) that starts a handler binary and invokes it.
+        .target(name: "LambdaLocal", dependencies: ["FunkoCore", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .executableTarget(
+            name: "lambda-local",
+            dependencies: ["LambdaLocal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "funko",
             dependencies: [
-                "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI",
+                "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoHandlers",
+                "LambdaEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),
         // Benchmark driver for scripts/bench (not shipped).
@@ -46,7 +76,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FunkoTests",
-            dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI"]
+            dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI",
+                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal"]
         ),
     ],
     swiftLanguageModes: [.v5]
