@@ -196,9 +196,40 @@ public struct ErrorBody: Codable, Equatable, Sendable {
         public var message: String
         public var requestID: String?
         enum CodingKeys: String, CodingKey { case code, message, requestID = "request_id" }
+        public init(code: String, message: String, requestID: String? = nil) {
+            self.code = code; self.message = message; self.requestID = requestID
+        }
     }
     public var error: Detail
     public init(_ e: FunkoError, requestID: String? = nil) {
         error = Detail(code: e.code.rawValue, message: e.message, requestID: requestID)
+    }
+}
+
+/// `POST /predict/batch` answer: unknown ids in `errors`, the rest answered.
+public struct BatchPredictionResponse: Codable, Equatable, Sendable {
+    public struct ItemError: Codable, Equatable, Sendable {
+        public var funkoPopID: String
+        public var error: ErrorBody.Detail
+        enum CodingKeys: String, CodingKey { case funkoPopID = "funko_pop_id", error }
+        public init(funkoPopID: String, error: ErrorBody.Detail) { self.funkoPopID = funkoPopID; self.error = error }
+    }
+    public var predictions: [Prediction]
+    public var errors: [ItemError]
+    public var modelVersion: String?
+    enum CodingKeys: String, CodingKey { case predictions, errors, modelVersion = "model_version" }
+    public init(predictions: [Prediction], errors: [ItemError], modelVersion: String?) {
+        self.predictions = predictions; self.errors = errors; self.modelVersion = modelVersion
+    }
+}
+
+/// `GET /health`: 200 when every check is "ok", else 503.
+public struct HealthResponse: Codable, Equatable, Sendable {
+    public var status: String
+    public var checks: [String: String]
+    public var modelVersion: String?
+    enum CodingKeys: String, CodingKey { case status, checks, modelVersion = "model_version" }
+    public init(status: String, checks: [String: String], modelVersion: String?) {
+        self.status = status; self.checks = checks; self.modelVersion = modelVersion
     }
 }

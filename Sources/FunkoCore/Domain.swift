@@ -116,9 +116,10 @@ public func roundCents(_ value: Double) -> Double { (value * 100).rounded() / 10
 extension String {
     /// Without leading and trailing spaces, tabs and line breaks.
     public var trimmed: String {
+        // Character.isWhitespace covers "\r\n", which is a single Character in Swift.
         var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
     }
 

@@ -54,6 +54,20 @@ public enum Time {
         return EpochSeconds(ts.tv_sec)
     }
 
+    /// Wall-clock milliseconds since the epoch (deadlines, log timestamps).
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// `2024-05-01T13:45:00.123Z`
+    public static func iso8601(milliseconds ms: Int64) -> String {
+        let s = iso8601(ms / 1000)
+        let frac = Int(ms % 1000)
+        return String(s.dropLast()) + "." + (frac < 100 ? (frac < 10 ? "00" : "0") : "") + String(frac) + "Z"
+    }
+
     /// Monotonic seconds, for measuring durations.
     public static func monotonic() -> Double {
         var ts = timespec()

@@ -14,7 +14,7 @@ struct Funko: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funko",
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
-        subcommands: [Generate.self, Import.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self]
+        subcommands: [Generate.self, Import.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Serve.self]
     )
 }
 
@@ -242,4 +242,22 @@ struct Status: ParsableCommand {
 
 enum FunkoCLI {
     static func run(_ body: () throws -> Void) throws { try funko.run(body) }
+}
+
+struct Retrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Retrain as the weekly job does: quality gate, train, compare with the champion, promote only if better.")
+    @OptionGroup var options: StoreOptions
+    @Flag(help: "Promote even if the champion scores better.") var forcePromote = false
+    @Flag(help: "Print the decision as JSON.") var json = false
+
+    func run() throws {
+        try FunkoCLI.run {
+            let outcome = try RetrainService(store: try options.openStore(), repository: options.repository())
+                .run(now: Time.now(), force: forcePromote) { writeStderr("\($0)\n") }
+            if json { try printJSON(outcome); return }
+            print("\(outcome.status): \(outcome.reason)")
+            if !outcome.quality.passed { throw ExitCode(1) }
+        }
+    }
 }

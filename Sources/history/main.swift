@@ -1,1 +1,5 @@
-print("not yet")
+import FunkoHandlers
+import LambdaRuntime
+
+// The history Lambda function: see FunkoFunction for routes, events and errors.
+LambdaRuntime.run { try FunkoFunction.make(.history, logger: $0) }

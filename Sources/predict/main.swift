@@ -1,1 +1,5 @@
-print("not yet")
+import FunkoHandlers
+import LambdaRuntime
+
+// The predict Lambda function: see FunkoFunction for routes, events and errors.
+LambdaRuntime.run { try FunkoFunction.make(.predict, logger: $0) }

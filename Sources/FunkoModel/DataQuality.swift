@@ -1,0 +1,87 @@
+import FunkoCore
+import FunkoFeatures
+
+/// The data-quality gate before training (SPEC §8, §9): a model is only trained on data that
+/// passes. The report is saved as `quality.json` next to the dataset or model.
+public struct QualityReport: Codable, Equatable, Sendable {
+    public struct Check: Codable, Equatable, Sendable {
+        public var name: String
+        public var passed: Bool
+        public var value: Double
+        public var limit: Double
+        public var message: String
+    }
+    public var passed: Bool
+    public var rows: Int
+    public var checks: [Check]
+
+    /// One line naming every failed check, for errors and decisions.
+    public var failureSummary: String {
+        checks.filter { !$0.passed }.map(\.message).joined(separator: "; ")
+    }
+}
+
+public struct QualityLimits: Sendable {
+    public var minRows = 1000
+    public var maxDuplicateShare = 0.01
+    /// Newest 7 days against the mean week of the 8 weeks before.
+    public var maxWeeklyVolumeRatio = 5.0
+    public var minWeeklyVolumeRatio = 0.1
+    /// Columns that must be present on every row; the price windows may be missing where a Pop
+    /// had no recent sales, but not everywhere.
+    public var maxWindowMissingShare = 0.95
+    public init() {}
+}
+
+public enum DataQuality {
+    public static func check(_ table: SalesTable, features: FeatureMatrix, limits: QualityLimits = QualityLimits()) -> QualityReport {
+        var checks: [QualityReport.Check] = []
+        func add(_ name: String, _ value: Double, _ limit: Double, _ ok: Bool, _ message: String) {
+            checks.append(.init(name: name, passed: ok, value: value, limit: limit, message: message))
+        }
+        let n = table.count
+        add("rows", Double(n), Double(limits.minRows), n >= limits.minRows,
+            "\(n) sales; at least \(limits.minRows) are needed to train")
+
+        let badPrices = table.price.filter { !($0 > 0) || !$0.isFinite }.count
+        add("price_range", Double(badPrices), 0, badPrices == 0, "\(badPrices) sales with a zero, negative or non-finite price")
+
+        var duplicates = 0
+        for i in 1..<max(n, 1) where table.pop[i] == table.pop[i - 1] && table.soldAt[i] == table.soldAt[i - 1]
+            && table.price[i] == table.price[i - 1] && table.condition[i] == table.condition[i - 1] && table.marketplace[i] == table.marketplace[i - 1] {
+            duplicates += 1
+        }
+        let dupShare = n > 0 ? Double(duplicates) / Double(n) : 0
+        add("duplicates", dupShare, limits.maxDuplicateShare, dupShare <= limits.maxDuplicateShare,
+            "\(duplicates) duplicated sales (\(percent(dupShare)) of rows; limit \(percent(limits.maxDuplicateShare)))")
+
+        let windowed: Set<Feature> = [.avgPrice7d, .avgPrice30d, .avgPrice90d, .priceVolatility30d, .lastPrice, .daysSinceLastSale,
+                                      .avgPriceLast5, .avgCondition30d, .avgCondition90d, .lastConditionScore]
+        for f in Feature.allCases where f != .daysSinceVaulted {
+            var missing = 0
+            for r in 0..<features.rows where features[r, f].isNaN { missing += 1 }
+            let share = features.rows > 0 ? Double(missing) / Double(features.rows) : 0
+            let limit = windowed.contains(f) ? limits.maxWindowMissingShare : 0
+            add("missing_\(f.name)", share, limit, share <= limit,
+                "\(f.name) is missing on \(percent(share)) of rows (limit \(percent(limit)))")
+        }
+
+        if let last = table.soldAt.max() {
+            let week = 7 * secondsPerDay
+            var recent = 0, before = 0
+            for t in table.soldAt {
+                if t > last - week { recent += 1 } else if t > last - 9 * week { before += 1 }
+            }
+            let baseline = Double(before) / 8
+            if baseline > 0 {
+                let ratio = Double(recent) / baseline
+                add("weekly_volume", ratio, limits.maxWeeklyVolumeRatio, ratio <= limits.maxWeeklyVolumeRatio && ratio >= limits.minWeeklyVolumeRatio,
+                    "the newest week has \(recent) sales, \(format2(ratio))× the mean of the 8 weeks before (allowed \(format2(limits.minWeeklyVolumeRatio))×-\(format2(limits.maxWeeklyVolumeRatio))×)")
+            }
+        }
+        return QualityReport(passed: checks.allSatisfy(\.passed), rows: n, checks: checks)
+    }
+
+    static func percent(_ v: Double) -> String { "\(format2(v * 100))%" }
+    static func format2(_ v: Double) -> String { formatCents(v) }
+}

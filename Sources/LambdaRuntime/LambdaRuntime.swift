@@ -1,0 +1,75 @@
+import FunkoCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The runtime loop, as small as AWS's own C++ runtime: initialise once, then forever
+/// next → handle → response (or error). A handler error never ends the process; a failed `next`
+/// is retried with capped exponential backoff; a failed initialisation goes to `init/error`.
+public enum LambdaRuntime {
+    public static func run(_ initialise: (Logger) throws -> LambdaHandler) -> Never {
+        let logger = Logger()
+        guard let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) else {
+            logger.error("AWS_LAMBDA_RUNTIME_API is not set: run this binary in Lambda, or locally through scripts/invoke or lambda-local")
+            exit(1)
+        }
+        let client = RuntimeClient(endpoint: endpoint)
+        let handler: LambdaHandler
+        do {
+            handler = try initialise(logger)
+        } catch {
+            let (type, message) = describe(error)
+            logger.error("initialisation failed", ["errorType": .string(type), "errorMessage": .string(message)])
+            try? client.initError(errorType: type, message: message)
+            exit(1)
+        }
+        var backoff = Backoff()
+        while true {
+            let invocation: RuntimeClient.Invocation
+            do {
+                invocation = try client.next()
+                backoff.reset()
+            } catch {
+                let delay = backoff.next()
+                logger.warn("next invocation failed; retrying", ["error": .string("\(error)"), "retryInSeconds": .number(delay)])
+                usleep(useconds_t(delay * 1_000_000))
+                continue
+            }
+            serve(invocation, with: handler, client: client)
+        }
+    }
+
+    /// One invocation: export the trace id, run the handler, report the outcome.
+    static func serve(_ invocation: RuntimeClient.Invocation, with handler: LambdaHandler, client: RuntimeClient) {
+        let ctx = invocation.context
+        if let trace = ctx.traceID { setenv("_X_AMZN_TRACE_ID", trace, 1) } else { unsetenv("_X_AMZN_TRACE_ID") }
+        switch Result(catching: { try handler.handle(invocation.event, context: ctx) }) {
+        case .success(let body):
+            do { try client.respond(requestID: ctx.requestID, body: body) } catch {
+                ctx.logger.error("could not deliver the response", ["error": .string("\(error)")])
+            }
+        case .failure(let error):
+            let (type, message) = describe(error)
+            ctx.logger.error("invocation failed", ["errorType": .string(type), "errorMessage": .string(message)])
+            do { try client.fail(requestID: ctx.requestID, errorType: type, message: message) } catch {
+                ctx.logger.error("could not report the error", ["error": .string("\(error)")])
+            }
+        }
+    }
+
+    static func describe(_ error: Error) -> (type: String, message: String) {
+        if let e = error as? LambdaReportableError { return (e.errorType, e.errorMessage) }
+        return (String(describing: type(of: error)), String(describing: error))
+    }
+}
+
+/// Capped exponential backoff with full jitter: a random wait up to 10 ms, doubling to 2 s.
+struct Backoff {
+    private var attempt = 0
+    mutating func reset() { attempt = 0 }
+    mutating func next() -> Double {
+        let cap = min(2.0, 0.01 * Double(1 << min(attempt, 10)))
+        attempt += 1
+        return Double.random(in: 0...cap)
+    }
+}

@@ -1,0 +1,24 @@
+import FunkoCore
+
+/// Structured JSON log lines on stderr (CloudWatch keeps them per invocation). Every line carries
+/// the request id when there is one. Never pass secrets in `fields`.
+public struct Logger: Sendable {
+    public enum Level: String, Sendable { case debug = "DEBUG", info = "INFO", warn = "WARN", error = "ERROR" }
+
+    public var requestID: String?
+
+    public init(requestID: String? = nil) { self.requestID = requestID }
+
+    public func log(_ level: Level, _ message: String, _ fields: [String: JSONValue] = [:]) {
+        var line: [String: JSONValue] = fields
+        line["timestamp"] = .string(Time.iso8601(milliseconds: Time.nowMilliseconds()))
+        line["level"] = .string(level.rawValue)
+        line["message"] = .string(message)
+        if let requestID { line["requestId"] = .string(requestID) }
+        writeStderr(((try? JSON.encode(line)) ?? #"{"level":"ERROR","message":"unencodable log line"}"#) + "\n")
+    }
+
+    public func info(_ message: String, _ fields: [String: JSONValue] = [:]) { log(.info, message, fields) }
+    public func warn(_ message: String, _ fields: [String: JSONValue] = [:]) { log(.warn, message, fields) }
+    public func error(_ message: String, _ fields: [String: JSONValue] = [:]) { log(.error, message, fields) }
+}

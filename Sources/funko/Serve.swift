@@ -1,0 +1,73 @@
+import ArgumentParser
+import Dispatch
+import FlyingFox
+import Foundation
+import FunkoCore
+import FunkoHandlers
+import LambdaEvents
+import LambdaRuntime
+
+/// `funko serve`: the HTTP API on this machine. Each request becomes the payload-2.0 event API
+/// Gateway would send and goes through the same handler code as the Lambda functions.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "Port to listen on.") var port: UInt16 = 8000
+    @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
+
+    func run() throws {
+        try FunkoCLI.run {
+            var env = HandlerSettings.processEnvironment()
+            if let db = options.db { env["FUNKO_DB"] = db }
+            if let dir = options.dataDir { env["FUNKO_DATA_DIR"] = dir }
+            let logger = Logger()
+            let function = FunkoFunction(routes: Route.httpRoutes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: logger))
+            let address: sockaddr_in
+            do { address = try .inet(ip4: host, port: port) } catch { throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address") }
+            let server = HTTPServer(address: address, timeout: 60, handler: LocalGateway(function: function))
+            let done = DispatchSemaphore(value: 0)
+            var failure: Error?
+            Task {
+                do { try await server.run() } catch { failure = error }
+                done.signal()
+            }
+            Task {
+                try? await server.waitUntilListening()
+                print("serving http://\(host):\(port) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops")
+                fflush(stdout)
+            }
+            done.wait()
+            if let failure { throw FunkoError.unavailable("cannot serve on \(host):\(port): \(failure)") }
+        }
+    }
+}
+
+/// Request → payload-2.0 event → `FunkoFunction` → HTTP response. One request at a time, as a
+/// single Lambda instance would take them (`@unchecked`: every use of `function` holds `lock`).
+final class LocalGateway: HTTPHandler, @unchecked Sendable {
+    private let function: FunkoFunction
+    private let lock = Mutex()
+
+    init(function: FunkoFunction) { self.function = function }
+
+    static let phrases = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
+                          429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"]
+
+    func handleRequest(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
+        var headers: [String: String] = [:]
+        for (k, v) in request.headers { headers[k.rawValue.lowercased()] = v }
+        var query: [String: String] = [:]
+        for q in request.query { query[q.name] = q.value }
+        let requestID = UUID().uuidString.lowercased()
+        let event = HTTPEvent(format: .v2, method: request.method.rawValue, path: request.path, query: query, headers: headers,
+                              body: Array(try await request.bodyData), apiRequestID: requestID)
+        let bytes = try event.encodedV2(requestID: requestID, time: Time.now())
+        let context = LambdaContext(requestID: requestID, deadlineMilliseconds: Time.nowMilliseconds() + 30_000,
+                                    invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:funko-serve", traceID: nil)
+        let answer: [UInt8] = try lock.locked { try function.handle(bytes, context: context) }
+        let result = try HTTPResult.decode(answer)
+        var out = HTTPHeaders()
+        for (k, v) in result.headers { out[HTTPHeader(k)] = v }
+        return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(result.status, phrase: Self.phrases[result.status] ?? ""), headers: out, body: Data(result.body))
+    }
+}
