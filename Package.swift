@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(
             name: "FunkoTests",
             dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI",
-                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal"]
+                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal",
+                           .product(name: "FlyingFox", package: "FlyingFox")]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -14,17 +14,27 @@ public enum LambdaRuntime {
             exit(1)
         }
         let client = RuntimeClient(endpoint: endpoint)
-        let handler: LambdaHandler
+        guard let handler = start(client: client, logger: logger, initialise) else { exit(1) }
+        loop(client: client, handler: handler, logger: logger)
+        exit(0)
+    }
+
+    /// Initialisation, once per process; a failure is reported to `init/error` (and the caller exits).
+    public static func start(client: RuntimeClient, logger: Logger, _ initialise: (Logger) throws -> LambdaHandler) -> LambdaHandler? {
         do {
-            handler = try initialise(logger)
+            return try initialise(logger)
         } catch {
             let (type, message) = describe(error)
             logger.error("initialisation failed", ["errorType": .string(type), "errorMessage": .string(message)])
             try? client.initError(errorType: type, message: message)
-            exit(1)
+            return nil
         }
+    }
+
+    /// next → handle → respond, while `proceed` says so (always, in Lambda).
+    public static func loop(client: RuntimeClient, handler: LambdaHandler, logger: Logger, proceed: () -> Bool = { true }) {
         var backoff = Backoff()
-        while true {
+        while proceed() {
             let invocation: RuntimeClient.Invocation
             do {
                 invocation = try client.next()
