@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import FunkoAPI
+@testable import FunkoCore
+@testable import FunkoData
+@testable import FunkoFeatures
+@testable import FunkoHandlers
+@testable import FunkoModel
+@testable import FunkoStore
+@testable import LambdaRuntime
+
+@Suite(.serialized) struct RetrainTests {
+    /// A private copy of the handler fixture: retraining changes the champion.
+    func copyOfFixture() throws -> (TempDir, HandlerSettings) {
+        let dir = TempDir()
+        let src = HandlerFixture.shared.dir.path
+        for item in try FileManager.default.contentsOfDirectory(atPath: src) {
+            try FileManager.default.copyItem(atPath: "\(src)/\(item)", toPath: dir.file(item))
+        }
+        return (dir, HandlerSettings(databasePath: dir.file("funko.sqlite"), dataDir: dir.file("store")))
+    }
+
+    @Test func scheduledAndManualEventsRetrainAndRecordTheDecision() throws {
+        let (dir, settings) = try copyOfFixture()
+        let function = FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: settings, logger: Logger()))
+        var outcomes: [RetrainOutcome] = []
+        for sample in SampleEvent.retrain {
+            let answer = try function.handle(sample.bytes, context: testContext())
+            let text = String(decoding: answer, as: UTF8.self)
+            for fragment in sample.contains { #expect(text.contains(fragment), "\(fragment) in \(text.prefix(300))") }
+            outcomes.append(try JSON.decode(RetrainOutcome.self, from: answer))
+        }
+        #expect(outcomes.allSatisfy { $0.quality.passed && $0.candidate != nil })
+        let repo = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
+        let log = try JSON.decode([RetrainOutcome].self, from: try Files.read(dir.file("store/models/decisions.json")))
+        #expect(log == outcomes)
+        // Promotion happened only when the candidate beat the champion on the same rows.
+        for o in outcomes where o.promoted { #expect(o.reason.contains("< champion MAE")) }
+        for o in outcomes where !o.promoted { #expect(o.reason.contains("is not below champion MAE")) }
+        let expectedChampion = outcomes.last { $0.promoted }?.candidate ?? "fixture"
+        #expect(try repo.champion()?.version == expectedChampion)
+        #expect(Files.exists(dir.file("store/models/\(outcomes[0].candidate!)/quality.json")))
+    }
+
+    @Test func badDataFailsTheQualityGateAndNothingIsPromoted() throws {
+        let (dir, settings) = try copyOfFixture()
+        let store = try SQLiteStore(path: settings.databasePath)
+        // A tenfold volume spike in the newest week, and duplicated sales.
+        let table = try store.salesTable(since: nil)
+        let last = table.soldAt.max()!
+        let recent = (0..<table.count).filter { table.soldAt[$0] > last - 7 * secondsPerDay }
+        var spike: [Sale] = []
+        for k in 0..<12 {
+            for i in recent {
+                spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k), price: table.price[i],
+                                  condition: Condition(score: Int(table.condition[i]))!, marketplace: Marketplace.from(code: table.marketplace[i]),
+                                  source: "spike", externalID: "spike-\(k)-\(i)"))
+            }
+        }
+        for i in 0..<300 {
+            spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i], price: table.price[i],
+                              condition: Condition(score: Int(table.condition[i]))!, marketplace: Marketplace.from(code: table.marketplace[i]),
+                              source: "dup", externalID: "dup-\(i)"))
+        }
+        _ = try store.insertSales(spike)
+        let service = RetrainService(store: store, repository: ModelRepository(store: LocalObjectStore(root: settings.dataDir)))
+        let outcome = try service.run(now: Time.now())
+        #expect(outcome.status == "rejected_data" && !outcome.promoted && outcome.candidate == nil)
+        let failed = Set(outcome.quality.checks.filter { !$0.passed }.map(\.name))
+        #expect(failed.isSuperset(of: ["weekly_volume", "duplicates"]), "\(failed)")
+        #expect(outcome.reason.contains("data quality gate failed") && outcome.reason.contains("the newest week has"))
+        #expect(try service.repository.champion()?.version == "fixture")
+        #expect(try service.repository.versions() == ["fixture"])
+        _ = dir
+    }
+
+    @Test func qualityGateNamesEachProblem() {
+        var table = smallMarket(pops: 60).salesTable()
+        table.price[3] = -4
+        table.price[4] = 0
+        var features = FeatureBuilder.trainingRows(table, encoders: Encoders(fitting: table.pops))
+        for r in 0..<features.rows { features.values[r * features.columns + Feature.avgPrice90d.rawValue] = .nan }
+        let report = DataQuality.check(table, features: features)
+        #expect(!report.passed)
+        let failed = report.checks.filter { !$0.passed }
+        #expect(failed.map(\.name).contains("price_range") && failed.map(\.name).contains("missing_avg_price_90d"))
+        #expect(report.failureSummary.contains("2 sales with a zero, negative or non-finite price"))
+        #expect(report.failureSummary.contains("avg_price_90d is missing on 100.00% of rows"))
+        let clean = smallMarket(pops: 60).salesTable()
+        #expect(DataQuality.check(clean, features: FeatureBuilder.trainingRows(clean, encoders: Encoders(fitting: clean.pops))).passed)
+    }
+}
