@@ -12,7 +12,7 @@ import LambdaRuntime
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
     @OptionGroup var options: StoreOptions
-    @Option(help: "Port to listen on.") var port: UInt16 = 8000
+    @Option(help: "Port to listen on (0 picks a free one).") var port: UInt16 = 8000
     @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
 
     func run() throws {
@@ -24,7 +24,12 @@ struct Serve: ParsableCommand {
             let function = FunkoFunction(routes: Route.httpRoutes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: logger))
             let address: sockaddr_in
             do { address = try .inet(ip4: host, port: port) } catch { throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address") }
-            let server = HTTPServer(address: address, timeout: 60, handler: LocalGateway(function: function))
+            // A parent may start us with SIGTERM/SIGINT blocked (the mask is inherited); a server
+            // must still stop when asked.
+            var signals = sigset_t()
+            sigemptyset(&signals); sigaddset(&signals, SIGTERM); sigaddset(&signals, SIGINT)
+            sigprocmask(SIG_UNBLOCK, &signals, nil)
+            let server = HTTPServer(address: address, timeout: 60, logger: .disabled, handler: LocalGateway(function: function))
             let done = DispatchSemaphore(value: 0)
             var failure: Error?
             Task {
@@ -33,7 +38,9 @@ struct Serve: ParsableCommand {
             }
             Task {
                 try? await server.waitUntilListening()
-                print("serving http://\(host):\(port) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops")
+                var actual = port  // --port 0 picks a free one
+                if case .ip4(_, let p) = await server.listeningAddress { actual = p }
+                print("serving http://\(host):\(actual) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops")
                 fflush(stdout)
             }
             done.wait()
