@@ -34,14 +34,17 @@ import Testing
         await e.stop()
     }
 
-    @Test func retrainTriggerAnswersTheScheduleWithADecision() async throws {
+    @Test func retrainTriggerAnswersTheScheduleAndManualEventsWithADecision() async throws {
         let (dir, settings) = try RetrainTests().copyOfFixture()
         let e = try await emulator("retrain-trigger", environment: ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir])
-        let answer = try await e.invoke(SampleEvent.retrain[0].bytes)
-        #expect(!answer.functionError)
-        let text = String(decoding: answer.body, as: UTF8.self)
-        for fragment in SampleEvent.retrain[0].contains { #expect(text.contains(fragment), "\(text.prefix(300))") }
-        #expect(Files.exists(dir.file("store/models/decisions.json")))
+        for sample in SampleEvent.retrain {
+            let answer = try await e.invoke(sample.bytes)
+            #expect(!answer.functionError, "\(sample.file)")
+            let text = String(decoding: answer.body, as: UTF8.self)
+            for fragment in sample.contains { #expect(text.contains(fragment), "\(sample.file): \(text.prefix(300))") }
+        }
+        let log = try JSON.decode([JSONValue].self, from: try Files.read(dir.file("store/models/decisions.json")))
+        #expect(log.count == SampleEvent.retrain.count)
         await e.stop()
     }
 

@@ -36,6 +36,8 @@ import Testing
         }
         let health = try call("GET", "/health")
         #expect(health.status == 200 && health.text.contains(#""status":"ok""#))
+        let curl = try runProcess("/usr/bin/curl", ["-s", "-X", "POST", "\(base)/predict", "-d", #"{"funko_pop_id":"10002"}"#])
+        #expect(curl.status == 0 && curl.stdout.contains(#""funko_pop_id":"10002""#), "\(curl.stdout)")
         #expect(try call("GET", "/model/status").text.contains(#""model_version":"fixture""#))
         let predict = try call("POST", "/predict", #"{"funko_pop_id":"10001","future_days":30}"#)
         #expect(predict.status == 200 && predict.text.contains(#""predicted_price":"#), "\(predict.text)")
