@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
 
         // Domain and API types, dates, vocabularies, progress: no I/O besides stderr.
         .target(name: "FunkoCore"),
@@ -40,6 +41,11 @@ let package = Package(
         .target(name: "FunkoAPI", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel"]),
         // HTTP client over libcurl: one reusable handle, timeouts, streaming. AWS clients build on it.
         .target(name: "FunkoHTTP", dependencies: ["FunkoCore", "CCurl"]),
+        // AWS Signature Version 4 on OpenSSL's libcrypto: headers and presigned URLs.
+        .target(name: "AWSSigV4", dependencies: ["FunkoCore", "CCrypto"]),
+        // AWS configuration (credentials, profiles, endpoints), retries, and the S3, SageMaker and
+        // SageMaker Runtime clients over FunkoHTTP.
+        .target(name: "AWSClients", dependencies: ["FunkoCore", "FunkoHTTP", "AWSSigV4"]),
         // The Lambda Runtime API loop (next / response / error / init-error) and its context.
         .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
@@ -77,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "FunkoTests",
             dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI",
-                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal",
+                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal", "AWSSigV4", "AWSClients",
                            .product(name: "FlyingFox", package: "FlyingFox")]
         ),
     ],
