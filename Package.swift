@@ -51,7 +51,7 @@ let package = Package(
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
         .target(name: "LambdaEvents", dependencies: ["FunkoCore"]),
         // The five handlers: routing, validation and answers over FunkoAPI.
-        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoModel", "FunkoAPI", "LambdaEvents", "LambdaRuntime"]),
+        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "LambdaEvents", "LambdaRuntime", "AWSClients"]),
         .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
@@ -67,7 +67,7 @@ let package = Package(
             name: "funko",
             dependencies: [
                 "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoHandlers",
-                "LambdaEvents",
+                "LambdaEvents", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]

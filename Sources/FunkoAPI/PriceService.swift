@@ -18,14 +18,14 @@ public final class PriceService {
         public var errors: [(id: String, error: FunkoError)]
     }
 
-    public func predict(_ query: PredictQuery, now: EpochSeconds) throws -> Prediction {
-        let result = try predictBatch(query, now: now)
+    public func predict(_ query: PredictQuery, now: EpochSeconds, deadline: Int64? = nil) throws -> Prediction {
+        let result = try predictBatch(query, now: now, deadline: deadline)
         if let e = result.errors.first { throw e.error }
         return result.predictions[0]
     }
 
     /// All known ids in one model call; unknown ids come back in `errors`.
-    public func predictBatch(_ query: PredictQuery, now: EpochSeconds) throws -> BatchResult {
+    public func predictBatch(_ query: PredictQuery, now: EpochSeconds, deadline: Int64? = nil) throws -> BatchResult {
         guard let model else {
             throw FunkoError.unavailable("no trained model is available: run `funko train` (or check the model store)")
         }
@@ -41,7 +41,7 @@ public final class PriceService {
         let target = now + EpochSeconds(query.futureDays) * secondsPerDay
         let (table, queries) = try servingInputs(pops, now: now, target: target, condition: query.condition, marketplace: query.marketplace)
         let rows = FeatureBuilder.rows(for: queries, sales: table, encoders: model.metadata.vocabularies)
-        let outputs = try model.predictTargets(rows)
+        let outputs = try model.predictTargets(rows, deadline: deadline)
         let predictions = pops.enumerated().map { i, pop -> Prediction in
             let e = model.metadata.estimate(features: rows, row: i, prediction: outputs[i])
             return Prediction(
@@ -114,15 +114,14 @@ public final class PriceService {
             daily: daily, summary: summary)
     }
 
-    public func status() throws -> ModelStatus {
+    /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode.
+    public func status(inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used")) throws -> ModelStatus {
         let counts = try? store.counts()
         guard let m = model?.metadata else {
             return ModelStatus(status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,
-                               inferenceMode: model?.mode ?? "embedded", endpoint: EndpointStatus(name: nil, status: "not_used"),
-                               drift: nil, catalog: counts)
+                               inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
         }
         return ModelStatus(status: "ok", modelVersion: m.version, trainedAt: m.trainedAt, metrics: m.metrics,
-                           baselines: m.baselineMetrics, inferenceMode: model?.mode ?? "embedded",
-                           endpoint: EndpointStatus(name: nil, status: "not_used"), drift: nil, catalog: counts)
+                           baselines: m.baselineMetrics, inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
     }
 }

@@ -69,3 +69,15 @@ public enum Files {
         return names.sorted()
     }
 }
+
+/// The process environment as a dictionary (no Foundation `ProcessInfo` in the Lambda binaries).
+public func processEnvironment() -> [String: String] {
+    var env: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+        p += 1
+    }
+    return env
+}

@@ -97,6 +97,8 @@ public final class HTTPClient {
         set(funko_curl_setopt_str(handle, CURLOPT_URL, request.url))
         set(funko_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         set(funko_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
+        // Send the path as signed: curl would otherwise squash /./ and /../ segments (S3 keys may hold them).
+        set(funko_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1))
         set(funko_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000)))
         set(funko_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.map { max(1, Int($0 * 1000)) } ?? 0))
         set(funko_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list))

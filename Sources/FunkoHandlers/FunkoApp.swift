@@ -1,44 +1,71 @@
+import AWSClients
 import FunkoAPI
 import FunkoCore
+import FunkoFeatures
+import FunkoHTTP
 import FunkoModel
 import FunkoStore
 import LambdaRuntime
 
-/// What a function keeps between invocations: the store connection and the champion model.
-/// Built once at initialisation (the cold start), refreshed only when the champion changes.
+/// What a function keeps between invocations: the store connection, the artifact store (local
+/// folder or S3), and the champion model (in-process trees, or its metadata plus the SageMaker
+/// endpoint). Built once at initialisation (the cold start), refreshed only when the champion changes.
 public final class FunkoApp {
     public let settings: HandlerSettings
     public let store: Store
     public let repository: ModelRepository
-    private(set) var model: LoadedModel?
+    private let runtime: SageMakerRuntimeClient?
+    private let sagemaker: SageMakerClient?
+    private(set) var model: InferenceBackend?
     private var checkedAt = 0.0
 
     public init(settings: HandlerSettings, logger: Logger) throws {
         self.settings = settings
         store = try SQLiteStore(path: settings.databasePath)
-        repository = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
+        let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker
+        let aws = needsAWS ? try AWSConfig.resolve(environment: settings.environment) : nil
+        if let aws, let bucket = settings.modelBucket {
+            repository = ModelRepository(store: S3ObjectStore(s3: S3Client(config: aws), bucket: bucket, prefix: settings.modelPrefix))
+        } else {
+            repository = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
+        }
+        if let aws, settings.inferenceMode == .sagemaker {
+            runtime = SageMakerRuntimeClient(config: aws, timeout: settings.endpointTimeoutSeconds)
+            sagemaker = SageMakerClient(config: aws)
+        } else {
+            runtime = nil; sagemaker = nil
+        }
         checkedAt = Time.monotonic()
         do {
-            model = try repository.champion() == nil ? nil : try repository.load()
-            if let m = model {
-                logger.info("model loaded", ["modelVersion": .string(m.metadata.version), "inferenceMode": .string(settings.inferenceMode.rawValue)])
+            if let champion = try repository.champion() {
+                model = try load(champion.version)
+                logger.info("model loaded", ["modelVersion": .string(champion.version), "inferenceMode": .string(settings.inferenceMode.rawValue),
+                                             "artifacts": .string(repository.store.description)])
             } else {
-                logger.warn("no champion model yet: predictions answer 503 until one is trained", ["dataDir": .string(settings.dataDir)])
+                logger.warn("no champion model yet: predictions answer 503 until one is trained", ["artifacts": .string(repository.store.description)])
             }
-        } catch let e as FunkoError {
-            logger.error("model could not be loaded: predictions answer 503", ["error": .string(e.message)])
+        } catch {
+            logger.error("model could not be loaded: predictions answer 503", ["error": .string("\(error)")])
         }
+    }
+
+    /// Embedded: the trees from model.tar.gz. SageMaker: only metadata.json; the endpoint has the trees.
+    private func load(_ version: String) throws -> InferenceBackend {
+        if let runtime, let endpoint = settings.endpointName {
+            return SageMakerBackend(metadata: try repository.metadata(version: version), endpoint: endpoint, runtime: runtime)
+        }
+        return try repository.load(version: version)
     }
 
     /// The serving model, reloaded if `champion.json` names another version (checked at most
     /// every `modelRefreshSeconds`, so warm functions pick up promotions without a redeploy).
-    public func currentModel(logger: Logger) -> LoadedModel? {
+    public func currentModel(logger: Logger) -> InferenceBackend? {
         let now = Time.monotonic()
         guard now - checkedAt >= settings.modelRefreshSeconds else { return model }
         checkedAt = now
         do {
             guard let champion = try repository.champion(), champion.version != model?.metadata.version else { return model }
-            model = try repository.load(version: champion.version)
+            model = try load(champion.version)
             logger.info("model reloaded", ["modelVersion": .string(champion.version)])
         } catch {
             logger.error("model refresh failed; keeping the loaded model", ["error": .string("\(error)")])
@@ -48,13 +75,56 @@ public final class FunkoApp {
 
     public func service(logger: Logger) -> PriceService { PriceService(store: store, model: currentModel(logger: logger)) }
 
-    /// Database reachable and a model loaded.
+    /// The endpoint's live status in sagemaker mode (DescribeEndpoint), "not_used" when embedded.
+    public func endpointStatus() -> EndpointStatus {
+        guard let sagemaker, let name = settings.endpointName else { return EndpointStatus(name: nil, status: "not_used") }
+        do {
+            return EndpointStatus(name: name, status: try sagemaker.describeEndpoint(name)?.status ?? "NotFound")
+        } catch {
+            return EndpointStatus(name: name, status: "Unreachable: \(error)")
+        }
+    }
+
+    public func status(logger: Logger) throws -> ModelStatus {
+        try service(logger: logger).status(inferenceMode: settings.inferenceMode.rawValue, endpoint: endpointStatus())
+    }
+
+    /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService.
     public func health(logger: Logger) -> HealthResponse {
         var checks: [String: String] = [:]
         do { _ = try store.counts(); checks["database"] = "ok" } catch { checks["database"] = "\(error)" }
         let m = currentModel(logger: logger)
         checks["model"] = m == nil ? "no trained model: run `funko train` or the retrain-trigger function" : "ok"
+        if settings.inferenceMode == .sagemaker {
+            let e = endpointStatus()
+            checks["endpoint"] = e.status == "InService" ? "ok" : "endpoint \(e.name ?? "") is \(e.status)"
+        }
         return HealthResponse(status: checks.values.allSatisfy { $0 == "ok" } ? "ok" : "unavailable", checks: checks,
                               modelVersion: m?.metadata.version)
+    }
+}
+
+/// Inference on a SageMaker endpoint: the feature rows go as CSV in one InvokeEndpoint call; the
+/// answers are target-space predictions, post-processed like in-process ones.
+final class SageMakerBackend: InferenceBackend {
+    let metadata: ModelMetadata
+    let endpoint: String
+    let runtime: SageMakerRuntimeClient
+    var mode: String { "sagemaker" }
+
+    init(metadata: ModelMetadata, endpoint: String, runtime: SageMakerRuntimeClient) {
+        self.metadata = metadata; self.endpoint = endpoint; self.runtime = runtime
+    }
+
+    func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
+        do {
+            return try runtime.invokeEndpoint(endpoint, csv: SageMakerCSV.rows(rows), rows: rows.rows, deadline: deadline)
+        } catch let e as AWSError {
+            throw FunkoError.unavailable("SageMaker endpoint \(endpoint) failed: \(e)")
+        } catch let e as HTTPError {
+            throw FunkoError.unavailable(e.kind == .timeout
+                ? "SageMaker endpoint \(endpoint) did not answer in time (\(e.message))"
+                : "SageMaker endpoint \(endpoint) could not be reached: \(e.message)")
+        }
     }
 }

@@ -90,10 +90,10 @@ public final class FunkoFunction: LambdaHandler {
             let h = app.health(logger: context.logger)
             return try json(h.status == "ok" ? 200 : 503, h, context: context)
         case .modelStatus:
-            return try json(200, try service.status(), context: context)
+            return try json(200, try app.status(logger: context.logger), context: context)
         case .predict:
             let query = try decodeBody(PredictRequest.self, request.body, example: #"{"funko_pop_id":"10001","condition":"mint","marketplace":"ebay","future_days":30}"#).validated()
-            return try json(200, try service.predict(query, now: now), context: context)
+            return try json(200, try service.predict(query, now: now, deadline: context.deadlineMilliseconds), context: context)
         case .predictBatch:
             let query = try decodeBody(BatchPredictRequest.self, request.body, example: #"{"funko_pop_ids":["10001","10002"],"condition":"mint"}"#).validated()
             return try json(200, try batch(query, service: service, now: now, context: context), context: context)
@@ -107,7 +107,7 @@ public final class FunkoFunction: LambdaHandler {
     }
 
     func batch(_ query: PredictQuery, service: PriceService, now: EpochSeconds, context: LambdaContext) throws -> BatchPredictionResponse {
-        let r = try service.predictBatch(query, now: now)
+        let r = try service.predictBatch(query, now: now, deadline: context.deadlineMilliseconds)
         return BatchPredictionResponse(
             predictions: r.predictions,
             errors: r.errors.map { .init(funkoPopID: $0.id, error: ErrorBody($0.error, requestID: context.requestID).error) },
@@ -129,7 +129,8 @@ public final class FunkoFunction: LambdaHandler {
         let now = clock()
         switch routes.first {
         case .predict:
-            return try encode(try service.predict(try decodeBody(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#).validated(), now: now))
+            return try encode(try service.predict(try decodeBody(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#).validated(),
+                                                  now: now, deadline: context.deadlineMilliseconds))
         case .predictBatch:
             let q = try decodeBody(BatchPredictRequest.self, body, example: #"{"funko_pop_ids":["10001"]}"#).validated()
             return try encode(try batch(q, service: service, now: now, context: context))
@@ -141,7 +142,7 @@ public final class FunkoFunction: LambdaHandler {
             let action = (try? JSON.decode(ActionRequest.self, from: body))?.action ?? "status"
             switch action {
             case "health": return try encode(app.health(logger: context.logger))
-            case "status": return try encode(try service.status())
+            case "status": return try encode(try app.status(logger: context.logger))
             default: throw FunkoError.badRequest("action \"\(action)\" is not supported here: use health or status")
             }
         case .retrain:

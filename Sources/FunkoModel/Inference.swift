@@ -7,12 +7,13 @@ import FunkoFeatures
 public protocol InferenceBackend: AnyObject {
     var metadata: ModelMetadata { get }
     var mode: String { get }
-    func predictTargets(_ rows: FeatureMatrix) throws -> [Double]
+    /// `deadline` (epoch milliseconds) bounds remote calls; in-process inference ignores it.
+    func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double]
 }
 
 extension LoadedModel: InferenceBackend {
     public var mode: String { "embedded" }
-    public func predictTargets(_ rows: FeatureMatrix) throws -> [Double] {
+    public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
         try booster.predict(rows).map(Double.init)
     }
 }

@@ -14,7 +14,7 @@ struct Funko: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funko",
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
-        subcommands: [Generate.self, Import.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Serve.self]
+        subcommands: [Generate.self, Import.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Serve.self, Artifacts.self, Deploy.self]
     )
 }
 
@@ -26,11 +26,7 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Artifact store folder (env FUNKO_DATA_DIR; default data/store).")
     var dataDir: String?
 
-    var environment: [String: String] {
-        var env: [String: String] = [:]
-        for key in ["FUNKO_DB", "FUNKO_DATA_DIR"] { if let v = getenv(key) { env[key] = String(cString: v) } }
-        return env
-    }
+    var environment: [String: String] { processEnvironment() }
 
     func openStore() throws -> Store { try SQLiteStore(path: StoreLocation.sqlitePath(flag: db, environment: environment)) }
     func repository() -> ModelRepository { ModelRepository(store: LocalObjectStore(root: LocalObjectStore.path(flag: dataDir, environment: environment))) }

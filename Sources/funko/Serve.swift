@@ -17,7 +17,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try FunkoCLI.run {
-            var env = HandlerSettings.processEnvironment()
+            var env = processEnvironment()
             if let db = options.db { env["FUNKO_DB"] = db }
             if let dir = options.dataDir { env["FUNKO_DATA_DIR"] = dir }
             let logger = Logger()

@@ -24,7 +24,7 @@ import Testing
         let rows = FeatureBuilder.trainingRows(table, encoders: loaded.metadata.vocabularies).subset(Array(stride(from: 0, to: table.count, by: 7)))
         #expect(rows.values.contains { $0.isNaN })  // missing values travel as empty CSV fields
         try Files.write(dir.file("rows.csv"), SageMakerCSV.rows(rows))
-        let swift = try loaded.predictTargets(rows)
+        let swift = try loaded.predictTargets(rows, deadline: nil)
 
         let result = try runProcess(python, ["\(packageRoot)/Tests/python/sagemaker_predict.py", dir.file("models/compat/model.tar.gz"), dir.file("rows.csv")])
         #expect(result.status == 0, "python failed: \(result.stderr)")

@@ -36,6 +36,7 @@ import Testing
 
     @Test func keepsTheConnectionAliveAndCarriesHeadersAndBodies() async throws {
         let s = try await Server()
+        try await onThread {
         let client = FunkoHTTP.HTTPClient()
         for i in 0..<3 {
             let r = try client.send(FunkoHTTP.HTTPRequest(method: "POST", url: "\(s.base)/echo", headers: [("X-Token", "t\(i)")], body: Array("hello \(i)".utf8)))
@@ -45,11 +46,13 @@ import Testing
         #expect(Set(s.remotePeers).count == 1, "one connection reused: \(s.remotePeers)")
         let missing = try client.send(FunkoHTTP.HTTPRequest(url: "\(s.base)/missing"))
         #expect(missing.status == 404 && missing.text == "nope")  // HTTP errors are answers, not throws
+        }
         await s.server.stop()
     }
 
     @Test func streamsLargeBodiesBothWays() async throws {
         let s = try await Server()
+        try await onThread {
         let client = FunkoHTTP.HTTPClient()
         let size = 5_000_000
         var produced = 0
@@ -68,12 +71,14 @@ import Testing
         var total = 0
         _ = try client.stream(FunkoHTTP.HTTPRequest(url: "\(s.base)/big"), body: BodySource([])) { total += $0.count; return true }
         #expect(total == 3_000_000)
+        }
         await s.server.stop()
     }
 
     @Test func timeoutsAndConnectionFailuresAreClearErrors() async throws {
         let s = try await Server()
         let client = FunkoHTTP.HTTPClient()
+        try await onThread {
         let start = Time.monotonic()
         do {
             _ = try client.send(FunkoHTTP.HTTPRequest(url: "\(s.base)/slow?X-Amz-Signature=secret", timeout: 0.3))
@@ -83,6 +88,7 @@ import Testing
             #expect(e.description.hasPrefix("\(s.base)/slow: ") && !e.description.contains("secret"))
         }
         #expect(Time.monotonic() - start < 2)
+        }
         await s.server.stop()
         do {
             _ = try client.send(FunkoHTTP.HTTPRequest(url: "\(s.base)/echo", timeout: 2))

@@ -158,7 +158,7 @@ func testContext() -> LambdaContext {
     }
 
     @Test func settingsAreValidated() {
-        #expect(throws: FunkoError.badRequest("INFERENCE_MODE \"cloud\" is not supported: use one of embedded")) {
+        #expect(throws: FunkoError.badRequest("INFERENCE_MODE \"cloud\" is not supported: use one of embedded, sagemaker")) {
             try HandlerSettings.fromEnvironment(["INFERENCE_MODE": "cloud"])
         }
         let s = try? HandlerSettings.fromEnvironment(["FUNKO_DB": "/x.sqlite", "FUNKO_DATA_DIR": "/store"])

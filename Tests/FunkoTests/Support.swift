@@ -56,3 +56,11 @@ func runProcess(_ executable: String, _ args: [String], env: [String: String] = 
 var funkoBinary: String {
     ProcessInfo.processInfo.environment["FUNKO_BIN"] ?? "\(packageRoot)/.build/debug/funko"
 }
+
+/// Runs blocking work (libcurl calls, child processes) on its own thread, so it never holds one
+/// of the few cooperative threads that in-process servers (FlyingFox) need to answer it.
+func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

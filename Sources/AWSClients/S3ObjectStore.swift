@@ -1,0 +1,30 @@
+import FunkoCore
+
+/// The artifact store in S3: the same keys as the local folder (SPEC §4.4) under `prefix`.
+public final class S3ObjectStore: ObjectStore {
+    public let s3: S3Client
+    public let bucket: String
+    public let prefix: String
+
+    public init(s3: S3Client, bucket: String, prefix: String = "") {
+        self.s3 = s3; self.bucket = bucket
+        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+    }
+
+    public func get(_ key: String) throws -> [UInt8]? { try s3.getObject(bucket: bucket, key: prefix + key) }
+
+    public func put(_ key: String, _ bytes: [UInt8]) throws {
+        let type = key.hasSuffix(".json") ? "application/json" : (key.hasSuffix(".csv") ? "text/csv" : "application/octet-stream")
+        try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: type)
+    }
+
+    public func list(_ prefix: String) throws -> [String] {
+        try s3.listObjects(bucket: bucket, prefix: self.prefix + prefix, delimiter: "/").map { key in
+            var k = String(key.dropFirst(self.prefix.count))
+            if k.hasSuffix("/") { k.removeLast() }
+            return k
+        }
+    }
+
+    public var description: String { "s3://\(bucket)/\(prefix)" }
+}
