@@ -5,7 +5,7 @@ import Foundation
 
 /// A real moto server (the AWS API emulator from PyPI) on loopback, with signature checking on:
 /// started once per test run, bootstrapped with an IAM user, and stopped when the tests exit
-/// (a watchdog shell ends it when this process is gone).
+/// (Tests/python/moto_serve.py watches this process).
 final class Moto: @unchecked Sendable {
     static let shared = try! Moto(checkSignatures: true)
     /// Without signature checks, only for what moto 5.2.1 cannot verify: it rejects even
@@ -22,11 +22,8 @@ final class Moto: @unchecked Sendable {
         let port = Moto.freePort()
         endpoint = "http://127.0.0.1:\(port)"
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", """
-            \(checkSignatures ? "INITIAL_NO_AUTH_ACTION_COUNT=3" : "") "\(venv)/bin/moto_server" -H 127.0.0.1 -p \(port) >/dev/null 2>&1 & m=$!
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1; done; kill $m 2>/dev/null
-            """]
+        process.executableURL = URL(fileURLWithPath: "\(venv)/bin/python")
+        process.arguments = ["\(packageRoot)/Tests/python/moto_serve.py", String(port), String(getpid())] + (checkSignatures ? ["--check-signatures"] : [])
         // Not our stdout: a server holding the test runner's pipe would keep `swift test` waiting.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
