@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "funko-bench",
             dependencies: [
-                "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoModel",
+                "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoStore", "FunkoAPI", "FunkoHandlers", "FunkoHTTP", "AWSSigV4", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,6 +3,7 @@ timed in the same run.
 
   features DIR   -- the 18 SPEC features with pandas from DIR/sales.csv + DIR/catalog.csv
   train DIR N    -- N rounds of the Swift trainer's parameters with the xgboost package
+  sign N         -- N SigV4 signatures of an InvokeEndpoint request with botocore
 
 Prints one JSON line. Loading files is not timed; the work is.
 """
@@ -62,8 +63,26 @@ def train(folder, rounds):
     print(json.dumps({"rows": shape["rows"], "columns": shape["columns"], "rounds": rounds, "seconds": seconds, "xgboost": xgb.__version__}))
 
 
+def sign(count):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    auth = SigV4Auth(Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), "sagemaker", "us-east-1")
+    body = ("1,2.5,,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26\n" * 14).encode()
+    start = time.perf_counter()
+    for _ in range(count):
+        r = AWSRequest(method="POST", url="https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/funko/invocations",
+                       data=body, headers={"Content-Type": "text/csv", "Accept": "text/csv"})
+        auth.add_auth(r)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"count": count, "microseconds_per_request": seconds / count * 1e6}))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "features":
         features(sys.argv[2])
+    elif sys.argv[1] == "sign":
+        sign(int(sys.argv[2]))
     else:
         train(sys.argv[2], int(sys.argv[3]))

@@ -106,17 +106,17 @@ public final class FunkoApp {
 
 /// Inference on a SageMaker endpoint: the feature rows go as CSV in one InvokeEndpoint call; the
 /// answers are target-space predictions, post-processed like in-process ones.
-final class SageMakerBackend: InferenceBackend {
-    let metadata: ModelMetadata
+public final class SageMakerBackend: InferenceBackend {
+    public let metadata: ModelMetadata
     let endpoint: String
     let runtime: SageMakerRuntimeClient
-    var mode: String { "sagemaker" }
+    public var mode: String { "sagemaker" }
 
-    init(metadata: ModelMetadata, endpoint: String, runtime: SageMakerRuntimeClient) {
+    public init(metadata: ModelMetadata, endpoint: String, runtime: SageMakerRuntimeClient) {
         self.metadata = metadata; self.endpoint = endpoint; self.runtime = runtime
     }
 
-    func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
+    public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
         do {
             return try runtime.invokeEndpoint(endpoint, csv: SageMakerCSV.rows(rows), rows: rows.rows, deadline: deadline)
         } catch let e as AWSError {

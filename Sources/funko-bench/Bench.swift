@@ -1,5 +1,14 @@
 import ArgumentParser
+import AWSClients
+import AWSSigV4
+import FunkoAPI
 import FunkoCore
+import FunkoHandlers
+import FunkoHTTP
+import FunkoStore
+#if canImport(Glibc)
+import Glibc
+#endif
 import FunkoData
 import FunkoFeatures
 import FunkoModel
@@ -8,7 +17,7 @@ import FunkoModel
 /// writes the same data for the Python reference (pandas + xgboost) to time in the same run.
 @main
 struct FunkoBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "funko-bench", subcommands: [FeaturesBench.self, TrainBench.self])
+    static let configuration = CommandConfiguration(commandName: "funko-bench", subcommands: [FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self])
 }
 
 /// A generated market with about `sales` sales (the default market has ~98 sales per Pop).
@@ -85,5 +94,74 @@ struct TrainBench: ParsableCommand {
         for i in 0..<rounds { try booster.update(iteration: i, train: d) }
         let seconds = Time.monotonic() - start
         print(#"{"rows": \#(features.rows), "columns": \#(features.columns), "rounds": \#(rounds), "seconds": \#(seconds)}"#)
+    }
+}
+
+/// SigV4 cost per request: an InvokeEndpoint-sized POST (1 KiB CSV body hashed, headers signed).
+struct SignBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sign")
+    @Option var count = 20_000
+
+    func run() throws {
+        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+                                 region: "us-east-1", service: "sagemaker")
+        let body = Array(String(repeating: "1,2.5,,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26\n", count: 14).utf8)
+        var sink = 0
+        let start = Time.monotonic()
+        for i in 0..<count {
+            let h = signer.sign(method: "POST", url: "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/funko/invocations",
+                                headers: [("Content-Type", "text/csv"), ("Accept", "text/csv")], payloadHash: SigV4Signer.sha256Hex(body),
+                                date: 1_700_000_000 + Int64(i))
+            sink &+= h.count
+        }
+        let seconds = Time.monotonic() - start
+        print(#"{"count": \#(count), "body_bytes": \#(body.count), "microseconds_per_request": \#(seconds / Double(count) * 1e6), "check": \#(sink)}"#)
+    }
+}
+
+/// Warm predict latency through PriceService: in-process trees next to the SageMaker path
+/// (feature rows → CSV → signed InvokeEndpoint → parse → post-process) against moto.
+struct PredictLatencyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "predict-latency")
+    @Option(help: "moto endpoint, e.g. http://127.0.0.1:5000") var moto: String
+    @Option var rounds = 300
+    @Option(help: "Scratch folder (removed by scripts/bench).") var work: String
+
+    func run() throws {
+        let dir = work
+        var c = MarketGenerator.Config()
+        c.pops = 200; c.days = 500
+        let generator = MarketGenerator(config: c)
+        let store = try SQLiteStore(path: "\(dir)/db.sqlite")
+        _ = try generator.write(to: store)
+        var config = TrainingConfig()
+        config.maxRounds = 300
+        let model = try Trainer.train(try store.salesTable(since: nil), config: config, version: "bench", trainedAt: Time.now())
+        let repo = ModelRepository(store: LocalObjectStore(root: "\(dir)/store"))
+        try repo.save(model)
+        let embedded = try repo.load(version: "bench")
+        let aws = AWSConfig(region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIABENCH", secretAccessKey: "bench"),
+                            endpointOverrides: [.sagemakerRuntime: moto])
+        let remote = SageMakerBackend(metadata: embedded.metadata, endpoint: "funko-bench", runtime: SageMakerRuntimeClient(config: aws))
+        // moto answers a request body it has seen with the same result: queue one value.
+        let queue = #"{"region":"us-east-1","results":[{"Body":"0.01","ContentType":"text/csv"}]}"#
+        _ = try HTTPClient().send(HTTPRequest(method: "POST", url: "\(moto)/moto-api/static/sagemaker/endpoint-results",
+                                              headers: [("Content-Type", "application/json")], body: Array(queue.utf8)))
+        let query = try PredictQuery(ids: [generator.catalog[0].id], condition: "mint", marketplace: "ebay", futureDays: 30)
+        let now = (c.endDay + 1) * secondsPerDay
+        func measure(_ backend: InferenceBackend) throws -> (median: Double, p95: Double) {
+            let service = PriceService(store: store, model: backend)
+            _ = try service.predict(query, now: now)  // warm
+            var t: [Double] = []
+            for _ in 0..<rounds {
+                let s = Time.monotonic()
+                _ = try service.predict(query, now: now)
+                t.append((Time.monotonic() - s) * 1000)
+            }
+            t.sort()
+            return (t[t.count / 2], t[t.count * 95 / 100])
+        }
+        let e = try measure(embedded), r = try measure(remote)
+        print(#"{"rounds": \#(rounds), "embedded_ms_median": \#(e.median), "embedded_ms_p95": \#(e.p95), "sagemaker_moto_ms_median": \#(r.median), "sagemaker_moto_ms_p95": \#(r.p95)}"#)
     }
 }

@@ -39,17 +39,12 @@ struct Artifacts: ParsableCommand {
                 let root = LocalObjectStore.path(flag: options.dataDir, environment: options.environment)
                 let s3 = S3Client(config: try aws.config())
                 let target = try aws.s3Store(s3)
-                var keys = ["models", "datasets"].flatMap { walk(root, $0) }
-                // The champion pointer last: a reader never sees it point at files not yet there.
-                keys.sort { ($0 == "models/champion.json" ? 1 : 0, $0) < ($1 == "models/champion.json" ? 1 : 0, $1) }
+                let keys = ["models", "datasets"].flatMap { walk(root, $0) }
                 guard !keys.isEmpty else { throw FunkoError.badRequest("nothing to push in \(root): run `funko train` first") }
-                let progress = Progress("Pushing", total: keys.count)
-                for (i, key) in keys.enumerated() {
+                try transfer(keys, label: "Pushing") { key in
                     try s3.putFile(bucket: target.bucket, key: target.prefix + key, path: "\(root)/\(key)",
                                    contentType: key.hasSuffix(".json") ? "application/json" : "application/octet-stream")
-                    progress.update(i + 1)
                 }
-                progress.finish()
                 print("pushed \(keys.count) files from \(root) to \(target.description)")
             }
         }
@@ -65,20 +60,28 @@ struct Artifacts: ParsableCommand {
                 let root = LocalObjectStore.path(flag: options.dataDir, environment: options.environment)
                 let s3 = S3Client(config: try aws.config())
                 let source = try aws.s3Store(s3)
-                var keys = try ["models/", "datasets/"].flatMap { try s3.listObjects(bucket: source.bucket, prefix: source.prefix + $0) }
+                let keys = try ["models/", "datasets/"].flatMap { try s3.listObjects(bucket: source.bucket, prefix: source.prefix + $0) }
                     .map { String($0.dropFirst(source.prefix.count)) }.filter { !$0.hasSuffix("/") }
-                keys.sort { ($0 == "models/champion.json" ? 1 : 0, $0) < ($1 == "models/champion.json" ? 1 : 0, $1) }
                 guard !keys.isEmpty else { throw FunkoError.notFound("no artifacts under \(source.description)") }
-                let progress = Progress("Pulling", total: keys.count)
-                for (i, key) in keys.enumerated() {
+                try transfer(keys, label: "Pulling") { key in
                     _ = try s3.downloadFile(bucket: source.bucket, key: source.prefix + key, to: "\(root)/\(key)")
-                    progress.update(i + 1)
                 }
-                progress.finish()
                 print("pulled \(keys.count) files from \(source.description) to \(root)")
             }
         }
     }
+}
+
+/// Copies keys one by one with progress, the champion pointer last: a reader never sees it
+/// point at files that are not there yet.
+func transfer(_ keys: [String], label: String, _ copy: (String) throws -> Void) throws {
+    let ordered = keys.sorted { ($0 == "models/champion.json" ? 1 : 0, $0) < ($1 == "models/champion.json" ? 1 : 0, $1) }
+    let progress = Progress(label, total: ordered.count)
+    for (i, key) in ordered.enumerated() {
+        try copy(key)
+        progress.update(i + 1)
+    }
+    progress.finish()
 }
 
 /// Files below `root/dir`, as keys relative to root.
