@@ -48,7 +48,8 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
 public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
     private let caBundle: String?
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes failure details here during a transfer: memory that must not move.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -58,7 +59,10 @@ public final class HTTPClient {
         self.caBundle = caBundle
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
 
     /// `SSL_CERT_FILE`, else the first bundle that exists: Amazon Linux, then Debian.
     public static func defaultCABundle() -> String? {
@@ -91,7 +95,7 @@ public final class HTTPClient {
         }
         for (k, v) in headers { list = curl_slist_append(list, v.isEmpty ? "\(k):" : "\(k): \(v)") }
 
-        errorBuffer[0] = 0
+        errorBuffer.pointee = 0
         var rc = CURLE_OK
         func set(_ r: CURLcode) { if rc == CURLE_OK { rc = r } }
         set(funko_curl_setopt_str(handle, CURLOPT_URL, request.url))
@@ -102,7 +106,7 @@ public final class HTTPClient {
         set(funko_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000)))
         set(funko_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.map { max(1, Int($0 * 1000)) } ?? 0))
         set(funko_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list))
-        set(errorBuffer.withUnsafeMutableBufferPointer { funko_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) })
+        set(funko_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer))
         if let ca = caBundle { set(funko_curl_setopt_str(handle, CURLOPT_CAINFO, ca)) }
         set(funko_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
             let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
@@ -133,7 +137,7 @@ public final class HTTPClient {
         }
         if rc == CURLE_OK { rc = curl_easy_perform(handle) }
         guard rc == CURLE_OK else {
-            let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(rc))
+            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(rc))
             let kind: HTTPError.Kind = rc == CURLE_OPERATION_TIMEDOUT ? .timeout : (rc == CURLE_COULDNT_CONNECT ? .connect : .other)
             throw HTTPError(kind: kind, url: Self.redacted(request.url), message: detail)
         }
