@@ -26,11 +26,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
 
         // Domain and API types, dates, vocabularies, progress: no I/O besides stderr.
         .target(name: "FunkoCore"),
         // Catalog and sales persistence behind the `Store` protocol; migrations.
-        .target(name: "FunkoStore", dependencies: ["FunkoCore", "CSQLite"]),
+        .target(name: "FunkoStore", dependencies: ["FunkoCore", "CSQLite", "CPostgres"]),
         // Sample-market generator and CSV import.
         .target(name: "FunkoData", dependencies: ["FunkoCore", "FunkoStore"]),
         // Point-in-time features: the one implementation for training and serving rows.

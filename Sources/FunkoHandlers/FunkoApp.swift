@@ -21,7 +21,7 @@ public final class FunkoApp {
 
     public init(settings: HandlerSettings, logger: Logger) throws {
         self.settings = settings
-        store = try SQLiteStore(path: settings.databasePath)
+        store = try settings.databaseURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: settings.databasePath)
         let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker
         let aws = needsAWS ? try AWSConfig.resolve(environment: settings.environment) : nil
         if let aws, let bucket = settings.modelBucket {

@@ -10,6 +10,8 @@ public struct HandlerSettings: Sendable {
     public enum InferenceMode: String, CaseIterable, Sendable { case embedded, sagemaker }
 
     public var databasePath: String
+    /// PostgreSQL (Supabase) when set; the SQLite file at `databasePath` otherwise.
+    public var databaseURL: String?
     public var dataDir: String
     public var inferenceMode: InferenceMode
     /// How often a warm function checks `models/champion.json` for a newly promoted model.
@@ -46,6 +48,7 @@ public struct HandlerSettings: Sendable {
                                        dataDir: LocalObjectStore.path(flag: nil, environment: env), inferenceMode: m,
                                        modelRefreshSeconds: refresh)
         settings.environment = env
+        settings.databaseURL = StoreLocation.databaseURL(environment: env)
         settings.endpointName = env["SAGEMAKER_ENDPOINT_NAME"]?.nilIfEmpty
         settings.modelBucket = env["MODEL_BUCKET"]?.nilIfEmpty
         settings.modelPrefix = env["MODEL_PREFIX"] ?? ""

@@ -34,11 +34,22 @@ public struct UpsertCount: Equatable, Sendable {
     }
 }
 
-/// Where the embedded database lives: `--db`, else `FUNKO_DB`, else `data/funko.sqlite`.
+/// Which store to use: PostgreSQL when `SUPABASE_DB_URL` (or `DATABASE_URL`) is set, else the
+/// embedded SQLite file at `--db`, `FUNKO_DB`, or `data/funko.sqlite`.
 public enum StoreLocation {
     public static let defaultSQLitePath = "data/funko.sqlite"
 
     public static func sqlitePath(flag: String?, environment: [String: String]) -> String {
         flag ?? environment["FUNKO_DB"] ?? defaultSQLitePath
+    }
+
+    public static func databaseURL(environment: [String: String]) -> String? {
+        (environment["SUPABASE_DB_URL"] ?? environment["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `--db` names a SQLite file, so it wins over a database URL in the environment.
+    public static func open(flag: String?, environment: [String: String]) throws -> Store {
+        if flag == nil, let url = databaseURL(environment: environment) { return try PostgresStore(url: url) }
+        return try SQLiteStore(path: sqlitePath(flag: flag, environment: environment))
     }
 }

@@ -20,7 +20,7 @@ struct Funko: ParsableCommand {
 
 /// Settings shared by every command (flags win over environment variables).
 struct StoreOptions: ParsableArguments {
-    @Option(help: "SQLite database file (env FUNKO_DB; default data/funko.sqlite).")
+    @Option(help: "SQLite database file (env FUNKO_DB; default data/funko.sqlite). Without it, SUPABASE_DB_URL or DATABASE_URL selects PostgreSQL.")
     var db: String?
 
     @Option(name: .customLong("data-dir"), help: "Artifact store folder (env FUNKO_DATA_DIR; default data/store).")
@@ -28,7 +28,7 @@ struct StoreOptions: ParsableArguments {
 
     var environment: [String: String] { processEnvironment() }
 
-    func openStore() throws -> Store { try SQLiteStore(path: StoreLocation.sqlitePath(flag: db, environment: environment)) }
+    func openStore() throws -> Store { try StoreLocation.open(flag: db, environment: environment) }
     func repository() -> ModelRepository { ModelRepository(store: LocalObjectStore(root: LocalObjectStore.path(flag: dataDir, environment: environment))) }
 }
 

@@ -34,9 +34,9 @@ import Testing
             .run(catalog: ("catalog.csv", Array(catalog.utf8)), sales: ("sales.csv", Array(sales.utf8)), strict: strict)
     }
 
-    @Test func reportsBadRowsByLineAndKeepsGoodOnes() throws {
+    @Test(arguments: StoreTests.backends.map(\.0)) func reportsBadRowsByLineAndKeepsGoodOnes(backend: String) throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("db.sqlite"))
+        let store = try StoreTests.backends.first { $0.0 == backend }!.1(dir)
         let report = try run(store)
         #expect(report.pops.inserted == 2)
         #expect(report.salesInserted == 3)
@@ -56,9 +56,9 @@ import Testing
         #expect(s.count == 1 && s[0].condition == .nearMint && s[0].soldAt == Time.parseISO8601("2024-03-03T11:00:00Z"))
     }
 
-    @Test func importingTwiceChangesNothing() throws {
+    @Test(arguments: StoreTests.backends.map(\.0)) func importingTwiceChangesNothing(backend: String) throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("db.sqlite"))
+        let store = try StoreTests.backends.first { $0.0 == backend }!.1(dir)
         _ = try run(store)
         let before = try store.counts()
         let again = try run(store)
@@ -67,9 +67,9 @@ import Testing
         #expect(try store.counts() == before)
     }
 
-    @Test func strictRefusesTheWholeFile() throws {
+    @Test(arguments: StoreTests.backends.map(\.0)) func strictRefusesTheWholeFile(backend: String) throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("db.sqlite"))
+        let store = try StoreTests.backends.first { $0.0 == backend }!.1(dir)
         #expect(throws: FunkoError.self) { try run(store, strict: true) }
         #expect(try store.counts().pops == 0 && store.counts().sales == 0)
     }

@@ -2,11 +2,13 @@ import Testing
 @testable import FunkoCore
 @testable import FunkoStore
 
-/// The store contract. Every backend runs these: SQLite here; PostgreSQL joins through `backends`.
+/// The store contract. Every backend runs these: the embedded SQLite file and a real PostgreSQL
+/// server (started by the tests on loopback).
 @Suite struct StoreTests {
     typealias Factory = @Sendable (TempDir) throws -> Store
     static let backends: [(String, Factory)] = [
         ("sqlite", { try SQLiteStore(path: $0.file("funko.sqlite")) }),
+        ("postgres", { _ in try PostgresStore(url: try Postgres.shared.freshDatabase()) }),
     ]
 
     static func pop(_ id: String, value: Double = 20) -> FunkoPop {
