@@ -47,12 +47,15 @@ let package = Package(
         // AWS configuration (credentials, profiles, endpoints), retries, and the S3, SageMaker and
         // SageMaker Runtime clients over FunkoHTTP.
         .target(name: "AWSClients", dependencies: ["FunkoCore", "FunkoHTTP", "AWSSigV4"]),
+        // Retraining: the pipeline run, local or SageMaker training, champion/challenger promotion
+        // onto the endpoint, rollback, and the decisions log.
+        .target(name: "FunkoRetrain", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "AWSClients"]),
         // The Lambda Runtime API loop (next / response / error / init-error) and its context.
         .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
         .target(name: "LambdaEvents", dependencies: ["FunkoCore"]),
         // The five handlers: routing, validation and answers over FunkoAPI.
-        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "LambdaEvents", "LambdaRuntime", "AWSClients"]),
+        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain", "LambdaEvents", "LambdaRuntime", "AWSClients"]),
         .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
@@ -68,7 +71,7 @@ let package = Package(
             name: "funko",
             dependencies: [
                 "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoHandlers",
-                "LambdaEvents", "AWSClients",
+                "FunkoRetrain", "LambdaEvents", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
@@ -83,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunkoTests",
-            dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI",
+            dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain",
                            "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal", "AWSSigV4", "AWSClients",
                            .product(name: "FlyingFox", package: "FlyingFox")]
         ),

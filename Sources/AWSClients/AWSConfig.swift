@@ -6,16 +6,23 @@ import Glibc
 
 /// The AWS services the project talks to, with what SDKs need to reach each.
 public enum AWSService: String, Sendable {
-    case s3, sagemaker, sagemakerRuntime
+    case s3, sagemaker, sagemakerRuntime, ssm
 
     /// The name in the SigV4 credential scope.
-    public var signingName: String { self == .s3 ? "s3" : "sagemaker" }
+    public var signingName: String {
+        switch self {
+        case .s3: "s3"
+        case .sagemaker, .sagemakerRuntime: "sagemaker"
+        case .ssm: "ssm"
+        }
+    }
     /// `AWS_ENDPOINT_URL_<ID>`, as the SDKs name it.
     public var endpointVariable: String {
         switch self {
         case .s3: "AWS_ENDPOINT_URL_S3"
         case .sagemaker: "AWS_ENDPOINT_URL_SAGEMAKER"
         case .sagemakerRuntime: "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
+        case .ssm: "AWS_ENDPOINT_URL_SSM"
         }
     }
     public var displayName: String {
@@ -23,6 +30,7 @@ public enum AWSService: String, Sendable {
         case .s3: "S3"
         case .sagemaker: "SageMaker"
         case .sagemakerRuntime: "SageMaker Runtime"
+        case .ssm: "SSM"
         }
     }
     func defaultEndpoint(region: String) -> String {
@@ -30,6 +38,7 @@ public enum AWSService: String, Sendable {
         case .s3: "https://s3.\(region).amazonaws.com"
         case .sagemaker: "https://api.sagemaker.\(region).amazonaws.com"
         case .sagemakerRuntime: "https://runtime.sagemaker.\(region).amazonaws.com"
+        case .ssm: "https://ssm.\(region).amazonaws.com"
         }
     }
 }
@@ -78,7 +87,7 @@ public struct AWSConfig: Sendable {
             throw FunkoError.unavailable("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or keys in the [\(profileName)] profile of ~/.aws/credentials (AWS_PROFILE picks the profile)")
         }
         var overrides: [AWSService: String] = [:]
-        for service in [AWSService.s3, .sagemaker, .sagemakerRuntime] {
+        for service in [AWSService.s3, .sagemaker, .sagemakerRuntime, .ssm] {
             if let url = env[service.endpointVariable]?.nilIfEmpty ?? env["AWS_ENDPOINT_URL"]?.nilIfEmpty ?? configSection["endpoint_url"] {
                 overrides[service] = url
             }

@@ -27,4 +27,7 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     public var description: String { "s3://\(bucket)/\(prefix)" }
+
+    /// The `s3://` URI of a key, as SageMaker takes it.
+    public func uri(_ key: String) -> String { "s3://\(bucket)/\(prefix)\(key)" }
 }

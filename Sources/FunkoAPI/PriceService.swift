@@ -8,6 +8,8 @@ import FunkoStore
 public final class PriceService {
     public let store: Store
     public let model: InferenceBackend?
+    /// Sees every served batch: its feature rows and predicted prices (drift monitoring).
+    public var observer: ((FeatureMatrix, [Double]) -> Void)?
 
     public init(store: Store, model: InferenceBackend?) {
         self.store = store; self.model = model
@@ -54,6 +56,7 @@ public final class PriceService {
                                            daysSinceRelease: Int(rows[i, .daysSinceRelease])),
                 predictionDate: Time.iso8601(target), modelVersion: model.metadata.version)
         }
+        observer?(rows, predictions.map(\.predictedPrice))
         return BatchResult(predictions: predictions, errors: errors)
     }
 

@@ -59,12 +59,17 @@ public final class Mutex: @unchecked Sendable {
 }
 
 /// Writes to file descriptor 2 unbuffered (progress, errors, logs).
-public func writeStderr(_ text: String) {
+public func writeStderr(_ text: String) { writeAll(2, text) }
+
+/// Writes to file descriptor 1 unbuffered: whole lines, never interleaved with buffered output.
+public func writeStdout(_ text: String) { writeAll(1, text) }
+
+func writeAll(_ fd: Int32, _ text: String) {
     var t = text
     t.withUTF8 { b in
         var off = 0
         while off < b.count {
-            let n = write(2, b.baseAddress! + off, b.count - off)
+            let n = write(fd, b.baseAddress! + off, b.count - off)
             if n <= 0 { break }
             off += n
         }

@@ -4,6 +4,7 @@ import FunkoCore
 import FunkoFeatures
 import FunkoHTTP
 import FunkoModel
+import FunkoRetrain
 import FunkoStore
 import LambdaRuntime
 
@@ -14,16 +15,32 @@ public final class FunkoApp {
     public let settings: HandlerSettings
     public let store: Store
     public let repository: ModelRepository
+    private let aws: AWSConfig?
     private let runtime: SageMakerRuntimeClient?
     private let sagemaker: SageMakerClient?
     private(set) var model: InferenceBackend?
     private var checkedAt = 0.0
+    /// Served rows of this warm function, checked for drift against the model's training summary.
+    public let drift = DriftMonitor()
+    private var served: Served?
+
+    /// What the last request served, for its metric line.
+    public struct Served {
+        public var prices: [Double]
+        public var drift: DriftReport?
+    }
 
     public init(settings: HandlerSettings, logger: Logger) throws {
         self.settings = settings
-        store = try settings.databaseURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: settings.databasePath)
-        let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker
+        let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker || settings.trainingMode == .sagemaker
+            || settings.databaseURLParameter != nil
         let aws = needsAWS ? try AWSConfig.resolve(environment: settings.environment) : nil
+        self.aws = aws
+        var databaseURL = settings.databaseURL
+        if let aws, let parameter = settings.databaseURLParameter {
+            databaseURL = try SSMClient(config: aws).parameter(parameter)
+        }
+        store = try databaseURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: settings.databasePath)
         if let aws, let bucket = settings.modelBucket {
             repository = ModelRepository(store: S3ObjectStore(s3: S3Client(config: aws), bucket: bucket, prefix: settings.modelPrefix))
         } else {
@@ -66,6 +83,7 @@ public final class FunkoApp {
         do {
             guard let champion = try repository.champion(), champion.version != model?.metadata.version else { return model }
             model = try load(champion.version)
+            drift.reset()
             logger.info("model reloaded", ["modelVersion": .string(champion.version)])
         } catch {
             logger.error("model refresh failed; keeping the loaded model", ["error": .string("\(error)")])
@@ -73,7 +91,49 @@ public final class FunkoApp {
         return model
     }
 
-    public func service(logger: Logger) -> PriceService { PriceService(store: store, model: currentModel(logger: logger)) }
+    /// Retraining as configured: SageMaker training jobs when `TRAINING_MODE=sagemaker`, and
+    /// promotion onto the endpoint when one is named together with the SageMaker role.
+    public func retrainService() throws -> RetrainService {
+        var service = RetrainService(store: store, repository: repository)
+        guard let aws else { return service }
+        let client = sagemaker ?? SageMakerClient(config: aws)
+        guard let role = settings.sageMakerRoleARN else { return service }
+        let image = settings.environment["TRAINING_IMAGE"]?.nilIfEmpty ?? SageMakerClient.xgboostImage(region: aws.region)
+        guard let image else {
+            throw FunkoError.badRequest("no SageMaker XGBoost image is known for region \(aws.region): set TRAINING_IMAGE")
+        }
+        if settings.trainingMode == .sagemaker, let s3 = repository.store as? S3ObjectStore {
+            var training = SageMakerTraining(sagemaker: client, artifacts: s3, roleARN: role, image: image)
+            training.instanceType = settings.trainingInstanceType
+            training.jobPrefix = settings.trainingJobPrefix
+            service.training = training
+        }
+        if let endpoint = settings.endpointName {
+            var deployment = EndpointDeployment(sagemaker: client, endpointName: endpoint, roleARN: role, image: image)
+            deployment.instanceType = settings.endpointInstanceType
+            service.deployment = deployment
+        }
+        return service
+    }
+
+    public func service(logger: Logger) -> PriceService {
+        let m = currentModel(logger: logger)
+        let service = PriceService(store: store, model: m)
+        served = nil
+        if let summary = m?.metadata.trainingSummary {
+            service.observer = { [weak self] rows, prices in
+                guard let self else { return }
+                self.served = Served(prices: prices, drift: self.drift.observe(rows, predictions: prices, summary: summary))
+            }
+        }
+        return service
+    }
+
+    /// The last request's predictions and drift check, once.
+    public func takeServed() -> Served? {
+        defer { served = nil }
+        return served
+    }
 
     /// The endpoint's live status in sagemaker mode (DescribeEndpoint), "not_used" when embedded.
     public func endpointStatus() -> EndpointStatus {

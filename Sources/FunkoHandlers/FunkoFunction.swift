@@ -1,6 +1,7 @@
 import FunkoAPI
 import FunkoCore
 import FunkoModel
+import FunkoRetrain
 import LambdaEvents
 import LambdaRuntime
 
@@ -11,9 +12,12 @@ public final class FunkoFunction: LambdaHandler {
     public let app: FunkoApp
     /// For tests and `funko serve`: the clock the answers use.
     public var clock: () -> EpochSeconds = { Time.now() }
+    /// EMF lines for every invocation: latency, errors, predicted prices, drift.
+    public var metrics: MetricsLogger
 
     public init(routes: [Route], app: FunkoApp) {
         self.routes = routes; self.app = app
+        metrics = MetricsLogger(function: app.settings.environment["AWS_LAMBDA_FUNCTION_NAME"]?.nilIfEmpty ?? routes.first?.rawValue ?? "funko")
     }
 
     /// Reads the settings from the environment and initialises the app (the cold start).
@@ -22,17 +26,60 @@ public final class FunkoFunction: LambdaHandler {
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        let started = Time.monotonic()
+        var status: Int?
+        defer { emitMetrics(started: started, status: status, context: context) }
+        do {
+            let (answer, s) = try answer(event, context: context)
+            status = s
+            return answer
+        } catch {
+            status = (error as? FunkoError)?.status ?? 500
+            throw error
+        }
+    }
+
+    /// The metric line of one invocation (HTTP status, or the function error's status).
+    func emitMetrics(started: Double, status: Int?, context: LambdaContext) {
+        let s = status ?? 200
+        var list: [MetricsLogger.Metric] = [
+            .init("Latency", ((Time.monotonic() - started) * 100_000).rounded() / 100, .milliseconds),
+            .init("Errors", s >= 500 ? 1 : 0, .count), .init("ClientErrors", (400..<500).contains(s) ? 1 : 0, .count),
+        ]
+        var properties: [String: JSONValue] = ["requestId": .string(context.requestID), "status": .number(Double(s))]
+        if let served = app.takeServed() {
+            list.append(.init("PredictedPrice", values: served.prices))
+            if let d = served.drift {
+                list += [.init("PredictionPSI", d.predictionPSI), .init("MaxFeaturePSI", d.maxFeaturePSI), .init("DriftDetected", d.drifted ? 1 : 0, .count)]
+                properties["driftedFeatures"] = .array(d.driftedFeatures.map(JSONValue.string))
+                properties["driftRows"] = .number(Double(d.rows))
+                if d.drifted {
+                    context.logger.warn("drift detected", ["predictionPSI": .number(d.predictionPSI), "maxFeature": d.maxFeature.map(JSONValue.string) ?? .null,
+                                                          "maxFeaturePSI": .number(d.maxFeaturePSI)])
+                }
+            }
+        }
+        metrics.emit(list, properties: properties)
+    }
+
+    func answer(_ event: [UInt8], context: LambdaContext) throws -> ([UInt8], Int?) {
         switch try LambdaEvent.parse(event) {
         case .http(let request):
-            return try respond(to: request, context: context).encoded(for: request.format)
+            let result = respond(to: request, context: context)
+            return (try result.encoded(for: request.format), result.status)
         case .eventBridge(let e):
             guard routes.contains(.retrain) else {
                 throw FunkoError.badRequest("this function does not handle EventBridge events (\(e.source) \(e.detailType))")
             }
+            if e.detailType == TrainingJobEvent.detailType {
+                let job = try TrainingJobEvent(e)
+                context.logger.info("training job state change", ["trainingJob": .string(job.name), "jobStatus": .string(job.status), "eventId": .string(e.id)])
+                return (try encode(logged(try app.retrainService().complete(job: job.name, now: clock()), context: context)), nil)
+            }
             context.logger.info("retraining", ["trigger": .string(e.isSchedule ? "schedule" : e.detailType), "eventId": .string(e.id)])
-            return try encode(retrain(force: false, context: context))
+            return (try encode(retrain(force: false, context: context)), nil)
         case .direct(let body):
-            return try direct(body, context: context)
+            return (try direct(body, context: context), nil)
         }
     }
 
@@ -115,9 +162,12 @@ public final class FunkoFunction: LambdaHandler {
     }
 
     func retrain(force: Bool, context: LambdaContext) throws -> RetrainOutcome {
-        let outcome = try RetrainService(store: app.store, repository: app.repository)
-            .run(now: clock(), force: force) { context.logger.info($0) }
-        context.logger.info("retraining decision", ["status": .string(outcome.status), "reason": .string(outcome.reason)])
+        logged(try app.retrainService().run(now: clock(), force: force) { context.logger.info($0) }, context: context)
+    }
+
+    func logged(_ outcome: RetrainOutcome, context: LambdaContext) -> RetrainOutcome {
+        context.logger.info("retraining decision", ["status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
+                                                    "candidate": outcome.candidate.map(JSONValue.string) ?? .null])
         return outcome
     }
 

@@ -76,15 +76,15 @@ public struct ModelRepository {
         try store.list("models/").map { String($0.dropFirst("models/".count)) }.filter { !$0.hasSuffix(".json") }.sorted()
     }
 
-    /// A fresh version id from the training time: `YYYYMMDD-HHMMSS`, with a suffix if taken.
+    /// A fresh version id from the training time: `YYYYMMDD-HHMMSS`, with a suffix if taken by
+    /// a model or a dataset. Probes keys instead of listing (a listing of a big bucket is slow).
     public func newVersion(at t: EpochSeconds) throws -> String {
-        let iso = Time.iso8601(t)  // 2026-11-25T03:15:00Z
-        let digits = iso.filter(\.isNumber)
-        var v = "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))"
-        let existing = Set(try versions())
-        var k = 2
-        let base = v
-        while existing.contains(v) { v = "\(base)-\(k)"; k += 1 }
+        let digits = Time.iso8601(t).filter(\.isNumber)  // 2026-11-25T03:15:00Z
+        let base = "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))"
+        var v = base, k = 2
+        while try store.get("models/\(v)/metadata.json") != nil || store.get("datasets/\(v)/quality.json") != nil {
+            v = "\(base)-\(k)"; k += 1
+        }
         return v
     }
 }

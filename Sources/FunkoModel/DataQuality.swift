@@ -34,7 +34,9 @@ public struct QualityLimits: Sendable {
 }
 
 public enum DataQuality {
-    public static func check(_ table: SalesTable, features: FeatureMatrix, limits: QualityLimits = QualityLimits()) -> QualityReport {
+    /// `now` bounds sale dates: a sale dated in the future is a broken feed, not a forecast.
+    public static func check(_ table: SalesTable, features: FeatureMatrix, limits: QualityLimits = QualityLimits(),
+                             now: EpochSeconds? = nil) -> QualityReport {
         var checks: [QualityReport.Check] = []
         func add(_ name: String, _ value: Double, _ limit: Double, _ ok: Bool, _ message: String) {
             checks.append(.init(name: name, passed: ok, value: value, limit: limit, message: message))
@@ -43,8 +45,25 @@ public enum DataQuality {
         add("rows", Double(n), Double(limits.minRows), n >= limits.minRows,
             "\(n) sales; at least \(limits.minRows) are needed to train")
 
+        // Schema: one row per sale with every feature of the model, codes inside their vocabularies.
+        var badCodes = 0
+        for i in 0..<n where Int(table.pop[i]) >= table.pops.count || table.pop[i] < 0 || !(1...5).contains(table.condition[i])
+            || Int(table.marketplace[i]) >= Marketplace.allCases.count { badCodes += 1 }
+        let schemaOK = features.columns == Feature.allCases.count && features.rows == n && badCodes == 0
+        add("schema", Double(badCodes), 0, schemaOK,
+            "\(features.columns) feature columns for \(Feature.allCases.count) model features, \(features.rows) rows for \(n) sales, \(badCodes) sales with an unknown Pop, condition or marketplace")
+
         let badPrices = table.price.filter { !($0 > 0) || !$0.isFinite }.count
         add("price_range", Double(badPrices), 0, badPrices == 0, "\(badPrices) sales with a zero, negative or non-finite price")
+
+        let badEstimates = table.pops.filter { $0.baseEstimatedValue < 0 || $0.baseEstimatedValue.isInfinite }.count
+        add("base_estimated_value_range", Double(badEstimates), 0, badEstimates == 0,
+            "\(badEstimates) catalog entries with a negative or infinite base_estimated_value")
+
+        let tooNew = now.map { limit in table.soldAt.filter { $0 > limit + secondsPerDay }.count } ?? 0
+        let tooOld = table.soldAt.filter { $0 < Self.earliestSale }.count
+        add("sold_at_range", Double(tooNew + tooOld), 0, tooNew + tooOld == 0,
+            "\(tooNew) sales dated in the future and \(tooOld) before 1995")
 
         var duplicates = 0
         for i in 1..<max(n, 1) where table.pop[i] == table.pop[i - 1] && table.soldAt[i] == table.soldAt[i - 1]
@@ -81,6 +100,9 @@ public enum DataQuality {
         }
         return QualityReport(passed: checks.allSatisfy(\.passed), rows: n, checks: checks)
     }
+
+    /// Funko Pop! vinyl figures appeared in 2010; 1995 leaves room for older Funko products.
+    static let earliestSale: EpochSeconds = 788_918_400
 
     static func percent(_ v: Double) -> String { "\(format2(v * 100))%" }
     static func format2(_ v: Double) -> String { formatCents(v) }

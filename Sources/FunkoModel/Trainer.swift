@@ -61,35 +61,81 @@ public struct TrainedModel {
     public var evaluation: EvaluationReport
 }
 
+/// Everything a training run learns from: the point-in-time feature rows of a sorted sales
+/// table, their reference prices and labels, and the time split. The pipeline writes it out as
+/// SageMaker CSV; local training and the evaluation of a SageMaker-trained model use it directly.
+public struct TrainingData {
+    public let table: SalesTable
+    public let encoders: Encoders
+    public let features: FeatureMatrix
+    public let references: [Double]
+    public let split: TimeSplit
+    public let config: TrainingConfig
+
+    /// `encoders` nil fits the vocabularies on the table's catalog (a new dataset); a dataset's
+    /// own vocabularies rebuild exactly its rows.
+    public static func prepare(_ table: SalesTable, config: TrainingConfig, encoders: Encoders? = nil,
+                               progress: Progress? = nil) throws -> TrainingData {
+        guard table.count > 0 else {
+            throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
+        }
+        let encoders = encoders ?? Encoders(fitting: table.pops)
+        let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
+        let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
+        let split = TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
+        return TrainingData(table: table, encoders: encoders, features: features, references: refs, split: split, config: config)
+    }
+
+    /// Rows by time are too few to train and evaluate honestly.
+    public func checkSize() throws {
+        guard split.train.count >= 100, split.validation.count >= 20, split.test.count >= 20 else {
+            throw FunkoError.badRequest("too few sales to train (\(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test rows by time): generate or import more history")
+        }
+    }
+
+    public func labels(_ idx: [Int]) -> [Float] {
+        idx.map { Float(config.transform.target(price: table.price[$0], reference: references[$0])) }
+    }
+
+    /// The model's inputs for `idx`. Spec-only inputs: the extra columns are blanked for
+    /// training. An all-missing column never gets a split, so the trees ignore those columns
+    /// wherever they are filled later.
+    public func inputs(_ idx: [Int]) -> FeatureMatrix {
+        var m = features.subset(idx)
+        guard config.specFeaturesOnly else { return m }
+        for r in 0..<m.rows { for c in Feature.specCount..<m.columns { m.values[r * m.columns + c] = .nan } }
+        return m
+    }
+
+    public var windows: [String: DataWindow] {
+        [
+            "train": DataWindow(from: Time.iso8601(split.first), until: Time.iso8601(split.validationStart), rows: split.train.count),
+            "validation": DataWindow(from: Time.iso8601(split.validationStart), until: Time.iso8601(split.testStart), rows: split.validation.count),
+            "test": DataWindow(from: Time.iso8601(split.testStart), until: Time.iso8601(split.last + 1), rows: split.test.count),
+        ]
+    }
+
+    func pops(_ idx: [Int]) -> [FunkoPop] { idx.map { table.pops[Int(table.pop[$0])] } }
+    func prices(_ idx: [Int]) -> [Double] { idx.map { table.price[$0] } }
+}
+
 public enum Trainer {
     /// Features → time split → XGBoost with early stopping on the validation window → conformal
     /// intervals from validation residuals → evaluation on the test window next to the baselines.
     public static func train(_ table: SalesTable, config: TrainingConfig, version: String, trainedAt: EpochSeconds,
                              log: (String) -> Void = { _ in }) throws -> TrainedModel {
-        guard table.count > 0 else {
-            throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
-        }
-        let encoders = Encoders(fitting: table.pops)
         let progress = Progress("Building features", total: table.count)
-        let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
+        let data = try TrainingData.prepare(table, config: config, progress: progress)
         progress.finish()
-        let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
-        let split = TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
-        guard split.train.count >= 100, split.validation.count >= 20, split.test.count >= 20 else {
-            throw FunkoError.badRequest("too few sales to train (\(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test rows by time): generate or import more history")
-        }
-        func labels(_ idx: [Int]) -> [Float] { idx.map { Float(config.transform.target(price: table.price[$0], reference: refs[$0])) } }
-        let trainM = features.subset(split.train), validM = features.subset(split.validation)
-        // Spec-only inputs: the extra columns are blanked for training. An all-missing column
-        // never gets a split, so the trees ignore those columns wherever they are filled later.
-        func inputs(_ m: FeatureMatrix) -> FeatureMatrix {
-            guard config.specFeaturesOnly else { return m }
-            var m = m
-            for r in 0..<m.rows { for c in Feature.specCount..<m.columns { m.values[r * m.columns + c] = .nan } }
-            return m
-        }
-        let dtrain = try DMatrix(inputs(trainM), labels: labels(split.train))
-        let dvalid = try DMatrix(inputs(validM), labels: labels(split.validation))
+        return try train(data, version: version, trainedAt: trainedAt, log: log)
+    }
+
+    public static func train(_ data: TrainingData, version: String, trainedAt: EpochSeconds,
+                             log: (String) -> Void = { _ in }) throws -> TrainedModel {
+        try data.checkSize()
+        let config = data.config, split = data.split
+        let dtrain = try DMatrix(data.inputs(split.train), labels: data.labels(split.train))
+        let dvalid = try DMatrix(data.inputs(split.validation), labels: data.labels(split.validation))
         let booster = try Booster(params: config.parameters, cache: [dtrain, dvalid])
 
         var best = Double.infinity, bestRound = 0
@@ -104,13 +150,27 @@ public enum Trainer {
         bar.finish()
         let model = try booster.slice(rounds: bestRound + 1)
         log("trained \(bestRound + 1) rounds (validation rmse \(best)) on \(split.train.count) rows")
+        return try finish(model, data: data, version: version, trainedAt: trainedAt,
+                          parameters: Dictionary(uniqueKeysWithValues: config.parameters + [("num_round", "\(bestRound + 1)"),
+                                                                                            ("feature_set", config.specFeaturesOnly ? "spec18" : "all")]))
+    }
+
+    /// Trees trained elsewhere (libxgboost here, or a SageMaker training job on the dataset's
+    /// CSV files) become a servable model: intervals calibrated on the validation window, the
+    /// drift summary of the training rows, and the evaluation on the test window.
+    public static func finish(_ model: Booster, data: TrainingData, version: String, trainedAt: EpochSeconds,
+                              parameters: [String: String]) throws -> TrainedModel {
+        try data.checkSize()
+        let config = data.config, split = data.split, features = data.features, refs = data.references
+        // Full rows: the reference price and the baselines read columns a spec-only model ignores.
+        let validM = features.subset(split.validation), trainM = features.subset(split.train)
 
         // Interval calibration on validation residuals, per support band.
-        let validPred = try model.predict(dvalid)
+        let validPred = try model.predict(validM)
         var residualsByBand = [[Double]](repeating: [], count: IntervalModel.supportEdges.count)
         var allResiduals: [Double] = []
         for (k, i) in split.validation.enumerated() {
-            let r = config.transform.target(price: table.price[i], reference: refs[i]) - Double(validPred[k])
+            let r = config.transform.target(price: data.table.price[i], reference: refs[i]) - Double(validPred[k])
             let n = Int(features[i, .salesCount90d])
             let b = IntervalModel.supportEdges.lastIndex { n >= $0 } ?? 0
             residualsByBand[b].append(r); allResiduals.append(r)
@@ -124,34 +184,28 @@ public enum Trainer {
         }
         let interval = IntervalModel(method: "split_conformal_by_support", nominalCoverage: config.nominalCoverage, bands: bands)
 
-        let trainPred = try model.predict(dtrain)
+        let trainPred = try model.predict(trainM)
         var summaryFeatures: [String: Distribution] = [:]
         for f in Feature.allCases {
             summaryFeatures[f.name] = Distribution(values: split.train.map { features[$0, f] })
         }
         let trainPrices = split.train.enumerated().map { k, i in config.transform.price(prediction: Double(trainPred[k]), reference: refs[i]) }
-        let popsSeen = Set(split.train.map { table.pop[$0] }).count
+        let popsSeen = Set(split.train.map { data.table.pop[$0] }).count
         let summary = TrainingSummary(rows: split.train.count, pops: popsSeen, features: summaryFeatures,
                                       predictions: Distribution(values: trainPrices.map(Float.init)),
-                                      priceMean: split.train.reduce(0) { $0 + table.price[$1] } / Double(split.train.count))
+                                      priceMean: split.train.reduce(0) { $0 + data.table.price[$1] } / Double(split.train.count))
 
         var metadata = ModelMetadata(
             version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
-            featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: encoders,
+            featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: data.encoders,
             targetTransform: config.transform, referencePrice: "mean of the last 5 sales, else avg_price_90d, else base_estimated_value",
             interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0), validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
-            baselineMetrics: [:], parameters: Dictionary(uniqueKeysWithValues: config.parameters + [("num_round", "\(bestRound + 1)"),
-                                                                              ("feature_set", config.specFeaturesOnly ? "spec18" : "all")]),
-            bestIteration: bestRound, windows: [
-                "train": DataWindow(from: Time.iso8601(split.first), until: Time.iso8601(split.validationStart), rows: split.train.count),
-                "validation": DataWindow(from: Time.iso8601(split.validationStart), until: Time.iso8601(split.testStart), rows: split.validation.count),
-                "test": DataWindow(from: Time.iso8601(split.testStart), until: Time.iso8601(split.last + 1), rows: split.test.count),
-            ],
+            baselineMetrics: [:], parameters: parameters, bestIteration: model.boostedRounds - 1, windows: data.windows,
             trainingSummary: summary)
         let validReport = try Evaluator.evaluate(model: model, metadata: metadata, features: validM,
-                                                 actual: split.validation.map { table.price[$0] }, pops: split.validation.map { table.pops[Int(table.pop[$0])] })
+                                                 actual: data.prices(split.validation), pops: data.pops(split.validation))
         let testReport = try Evaluator.evaluate(model: model, metadata: metadata, features: features.subset(split.test),
-                                                actual: split.test.map { table.price[$0] }, pops: split.test.map { table.pops[Int(table.pop[$0])] })
+                                                actual: data.prices(split.test), pops: data.pops(split.test))
         metadata.metrics = testReport.model
         metadata.validationMetrics = validReport.model
         metadata.baselineMetrics = testReport.baselines

@@ -94,6 +94,14 @@ public final class Booster {
         return Booster(handle: out!)
     }
 
+    /// A model attribute, e.g. `best_iteration`, which XGBoost's early stopping sets.
+    public func attribute(_ key: String) -> String? {
+        var out: UnsafePointer<CChar>?
+        var found: Int32 = 0
+        guard XGBoosterGetAttr(handle, key, &out, &found) == 0, found == 1, let out else { return nil }
+        return String(cString: out)
+    }
+
     public var boostedRounds: Int {
         var n: Int32 = 0
         XGBoosterBoostedRounds(handle, &n)

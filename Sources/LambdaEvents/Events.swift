@@ -173,3 +173,18 @@ struct RawEvent: Decodable {
         case requestContext, httpMethod, path, resource, source, detailType = "detail-type", detail, id, time, resources
     }
 }
+
+/// SageMaker's "Training Job State Change" event, which tells retrain-trigger a job finished.
+public struct TrainingJobEvent: Sendable {
+    public static let detailType = "SageMaker Training Job State Change"
+    public var name: String
+    public var status: String
+
+    public init(_ e: EventBridgeEvent) throws {
+        guard e.source == "aws.sagemaker", let name = e.detail["TrainingJobName"]?.string, !name.isEmpty else {
+            throw FunkoError.badRequest("a \(Self.detailType) event needs source aws.sagemaker and detail.TrainingJobName")
+        }
+        self.name = name
+        status = e.detail["TrainingJobStatus"]?.string ?? "Unknown"
+    }
+}

@@ -6,10 +6,13 @@ public struct Logger: Sendable {
     public enum Level: String, Sendable { case debug = "DEBUG", info = "INFO", warn = "WARN", error = "ERROR" }
 
     public var requestID: String?
+    /// Command-line use: warnings and errors only.
+    public var quiet = false
 
-    public init(requestID: String? = nil) { self.requestID = requestID }
+    public init(requestID: String? = nil, quiet: Bool = false) { self.requestID = requestID; self.quiet = quiet }
 
     public func log(_ level: Level, _ message: String, _ fields: [String: JSONValue] = [:]) {
+        if quiet, level == .debug || level == .info { return }
         var line: [String: JSONValue] = fields
         line["timestamp"] = .string(Time.iso8601(milliseconds: Time.nowMilliseconds()))
         line["level"] = .string(level.rawValue)

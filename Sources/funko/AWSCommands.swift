@@ -2,6 +2,7 @@ import AWSClients
 import ArgumentParser
 import FunkoCore
 import FunkoModel
+import FunkoRetrain
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -145,17 +146,10 @@ struct Deploy: ParsableCommand {
                 }
             }
             let sagemaker = SageMakerClient(config: config)
-            let stamp = Time.iso8601(Time.now()).filter(\.isNumber).prefix(14)
-            let modelName = "funko-\(v)-\(stamp)", configName = "funko-\(v)-\(stamp)"
-            try sagemaker.createModel(name: modelName, image: image, modelDataURL: "s3://\(remote.bucket)/\(remote.prefix)\(archiveKey)", roleARN: role)
-            try sagemaker.createEndpointConfig(name: configName, modelName: modelName, instanceType: instanceType, instanceCount: instanceCount)
-            if try sagemaker.describeEndpoint(endpoint) == nil {
-                try sagemaker.createEndpoint(name: endpoint, configName: configName)
-                print("creating endpoint \(endpoint) with model \(v) on \(instanceCount) × \(instanceType)")
-            } else {
-                try sagemaker.updateEndpoint(name: endpoint, configName: configName)
-                print("updating endpoint \(endpoint) to model \(v) on \(instanceCount) × \(instanceType)")
-            }
+            var deployment = EndpointDeployment(sagemaker: sagemaker, endpointName: endpoint, roleARN: role, image: image)
+            deployment.instanceType = instanceType; deployment.instanceCount = instanceCount
+            let result = try deployment.deploy(version: v, modelDataURL: remote.uri(archiveKey), now: Time.now())
+            print("\(result.created ? "creating" : "updating") endpoint \(endpoint) with model \(v) on \(instanceCount) × \(instanceType)")
             if noWait { return }
             let start = Time.monotonic()
             while true {

@@ -3,8 +3,11 @@ import FunkoAPI
 import FunkoCore
 import FunkoData
 import FunkoFeatures
+import FunkoHandlers
 import FunkoModel
+import FunkoRetrain
 import FunkoStore
+import LambdaRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +17,7 @@ struct Funko: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funko",
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
-        subcommands: [Generate.self, Import.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Serve.self, Artifacts.self, Deploy.self]
+        subcommands: [Generate.self, Import.self, Pipeline.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Rollback.self, Drift.self, Serve.self, Artifacts.self, Deploy.self]
     )
 }
 
@@ -240,20 +243,129 @@ enum FunkoCLI {
     static func run(_ body: () throws -> Void) throws { try funko.run(body) }
 }
 
+/// What retraining needs from the environment: the artifact store (local folder, or S3 with
+/// `--bucket`/MODEL_BUCKET) and, for SageMaker training and endpoint promotion, the AWS settings.
+struct RetrainOptions: ParsableArguments {
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var aws: AWSOptions
+    @Flag(help: "Train in this process with libxgboost, even when TRAINING_MODE=sagemaker.") var local = false
+
+    /// The handler's own wiring (the same settings as retrain-trigger), with the CLI's flags on top.
+    func service() throws -> RetrainService {
+        var env = options.environment
+        if let db = options.db { env["FUNKO_DB"] = db; env["SUPABASE_DB_URL"] = nil; env["DATABASE_URL"] = nil }
+        if let d = options.dataDir { env["FUNKO_DATA_DIR"] = d }
+        if let b = aws.bucket { env["MODEL_BUCKET"] = b }
+        if let p = aws.prefix { env["MODEL_PREFIX"] = p }
+        if let p = aws.profile { env["AWS_PROFILE"] = p }
+        if local { env["TRAINING_MODE"] = "local" }
+        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: Logger(quiet: true))
+        return try app.retrainService()
+    }
+}
+
 struct Retrain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Retrain as the weekly job does: quality gate, train, compare with the champion, promote only if better.")
-    @OptionGroup var options: StoreOptions
-    @Flag(help: "Promote even if the champion scores better.") var forcePromote = false
+        abstract: "Retrain as the weekly job does: pipeline and quality gate, train (SageMaker with TRAINING_MODE=sagemaker, else libxgboost), compare with the champion, promote only if better.")
+    @OptionGroup var retrain: RetrainOptions
+    @Option(help: "Finish this SageMaker training job (evaluate, maybe promote) instead of starting a run.") var job: String?
+    @Flag(help: "Promote even if the champion scores better or a guard fails.") var forcePromote = false
     @Flag(help: "Print the decision as JSON.") var json = false
 
     func run() throws {
         try FunkoCLI.run {
-            let outcome = try RetrainService(store: try options.openStore(), repository: options.repository())
-                .run(now: Time.now(), force: forcePromote) { writeStderr("\($0)\n") }
-            if json { try printJSON(outcome); return }
-            print("\(outcome.status): \(outcome.reason)")
-            if !outcome.quality.passed { throw ExitCode(1) }
+            let service = try retrain.service()
+            let now = Time.now()
+            let outcome = try job.map { try service.complete(job: $0, now: now, force: forcePromote) }
+                ?? service.run(now: now, force: forcePromote) { writeStderr("\($0)\n") }
+            if json { try printJSON(outcome) } else { print("\(outcome.status.rawValue): \(outcome.reason)") }
+            if [.rejectedData, .trainingFailed].contains(outcome.status) { throw ExitCode(1) }
         }
     }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a previous model again: champion.json (and the SageMaker endpoint when SAGEMAKER_ENDPOINT_NAME is set).")
+    @OptionGroup var retrain: RetrainOptions
+    @Option(help: "Version to restore (default: the champion before the current one).") var to: String?
+    @Flag(help: "Print the decision as JSON.") var json = false
+
+    func run() throws {
+        try FunkoCLI.run {
+            let outcome = try retrain.service().rollback(to: to, now: Time.now())
+            if json { try printJSON(outcome) } else { print("\(outcome.status.rawValue): \(outcome.reason)") }
+        }
+    }
+}
+
+struct Pipeline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a versioned dataset: store → features → data-quality gate → datasets/<version>/ train, validation and test CSV (SageMaker format), schema.json, quality.json.")
+    @OptionGroup var retrain: RetrainOptions
+    @Flag(help: "Print the quality report as JSON.") var json = false
+
+    func run() throws {
+        try FunkoCLI.run {
+            let service = try retrain.service()
+            let now = Time.now()
+            let started = Time.monotonic()
+            let table = try service.store.salesTable(since: nil)
+            let version = try service.repository.newVersion(at: now)
+            let progress = Progress("Building features", total: table.count)
+            let dataset = try FunkoModel.Pipeline.build(table, config: service.config, limits: service.limits, version: version, now: now, progress: progress)
+            progress.finish()
+            if json { try printJSON(dataset.quality) }
+            for c in dataset.quality.checks where !c.passed { writeStderr("failed: \(c.name): \(c.message)\n") }
+            try FunkoModel.Pipeline.write(dataset, to: service.repository.store)
+            let s = dataset.data.split
+            if !json {
+                print("dataset \(version): \(table.count) sales → \(s.train.count) train / \(s.validation.count) validation / \(s.test.count) test rows in \(formatCents(Time.monotonic() - started)) s; quality gate passed (\(dataset.quality.checks.count) checks); written to \(service.repository.store.description)/\(FunkoModel.Pipeline.prefix(version))")
+            }
+        }
+    }
+}
+
+struct Drift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Population stability index of the features and predictions of stored sales against the model's training rows.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "First day, YYYY-MM-DD (default: 30 days before --to).") var from: String?
+    @Option(help: "Day after the last, YYYY-MM-DD (default: now).") var to: String?
+    @Option(help: "Model version (default: the champion).") var version: String?
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        try FunkoCLI.run {
+            func day(_ s: String?, _ flag: String) throws -> EpochSeconds? {
+                guard let s else { return nil }
+                guard let t = Time.parseISO8601(s) else { throw FunkoError.badRequest("--\(flag) \"\(s)\" is not a date (YYYY-MM-DD)") }
+                return t
+            }
+            let until = try day(to, "to") ?? Time.now()
+            let since = try day(from, "from") ?? until - 30 * secondsPerDay
+            guard since < until else { throw FunkoError.badRequest("--from must be before --to") }
+            let model = try options.repository().load(version: version)
+            let table = try options.openStore().salesTable(since: nil)
+            let idx = table.soldAt.indices.filter { table.soldAt[$0] >= since && table.soldAt[$0] < until }
+            guard !idx.isEmpty else { throw FunkoError.notFound("no sales from \(Time.iso8601(since)) to \(Time.iso8601(until))") }
+            // The rows the model would have been asked for at each sale, point in time.
+            let rows = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(idx)
+            let raw = try model.booster.predict(rows)
+            let prices = (0..<rows.rows).map { model.metadata.estimate(features: rows, row: $0, prediction: Double(raw[$0])).price }
+            let report = DriftReport(features: rows, predictions: prices, summary: model.metadata.trainingSummary)
+            if json { try printJSON(report); return }
+            print("model \(model.metadata.version): \(report.rows) sales from \(Time.iso8601(since)) to \(Time.iso8601(until)) against \(model.metadata.trainingSummary.rows) training rows")
+            print("PSI > \(formatCents(report.threshold)) means drift\n")
+            print("predictions".padding(28) + formatPSI(report.predictionPSI))
+            for (name, v) in report.featurePSI.sorted(by: { $0.value > $1.value }) { print(name.padding(28) + formatPSI(v)) }
+            print(report.drifted ? "\nDRIFT: \(([report.predictionPSI > report.threshold ? "predictions" : nil] + report.driftedFeatures.map { Optional($0) }).compactMap { $0 }.joined(separator: ", "))" : "\nno drift")
+        }
+    }
+
+    func formatPSI(_ v: Double) -> String { String((v * 1000).rounded() / 1000) + (v > PSI.threshold ? "  drifted" : "") }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
 }

@@ -6,6 +6,7 @@ import Testing
 @testable import FunkoFeatures
 @testable import FunkoHandlers
 @testable import FunkoModel
+@testable import FunkoRetrain
 @testable import FunkoStore
 @testable import LambdaRuntime
 
@@ -30,7 +31,7 @@ import Testing
             for fragment in sample.contains { #expect(text.contains(fragment), "\(fragment) in \(text.prefix(300))") }
             outcomes.append(try JSON.decode(RetrainOutcome.self, from: answer))
         }
-        #expect(outcomes.allSatisfy { $0.quality.passed && $0.candidate != nil })
+        #expect(outcomes.allSatisfy { $0.quality?.passed == true && $0.candidate != nil })
         let repo = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
         let log = try JSON.decode([RetrainOutcome].self, from: try Files.read(dir.file("store/models/decisions.json")))
         #expect(log == outcomes)
@@ -39,7 +40,9 @@ import Testing
         for o in outcomes where !o.promoted { #expect(o.reason.contains("is not below champion MAE")) }
         let expectedChampion = outcomes.last { $0.promoted }?.candidate ?? "fixture"
         #expect(try repo.champion()?.version == expectedChampion)
-        #expect(Files.exists(dir.file("store/models/\(outcomes[0].candidate!)/quality.json")))
+        for file in ["quality.json", "schema.json", "train.csv", "validation.csv", "test.csv"] {
+            #expect(Files.exists(dir.file("store/datasets/\(outcomes[0].candidate!)/\(file)")), "\(file)")
+        }
     }
 
     @Test func badDataFailsTheQualityGateAndNothingIsPromoted() throws {
@@ -65,8 +68,8 @@ import Testing
         _ = try store.insertSales(spike)
         let service = RetrainService(store: store, repository: ModelRepository(store: LocalObjectStore(root: settings.dataDir)))
         let outcome = try service.run(now: Time.now())
-        #expect(outcome.status == "rejected_data" && !outcome.promoted && outcome.candidate == nil)
-        let failed = Set(outcome.quality.checks.filter { !$0.passed }.map(\.name))
+        #expect(outcome.status == .rejectedData && !outcome.promoted && outcome.candidate == nil)
+        let failed = Set((outcome.quality?.checks ?? []).filter { !$0.passed }.map(\.name))
         #expect(failed.isSuperset(of: ["weekly_volume", "duplicates"]), "\(failed)")
         #expect(outcome.reason.contains("data quality gate failed") && outcome.reason.contains("the newest week has"))
         #expect(try service.repository.champion()?.version == "fixture")

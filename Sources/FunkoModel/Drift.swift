@@ -1,0 +1,99 @@
+import FunkoCore
+import FunkoFeatures
+
+/// Population stability index (SPEC §9): how far a set of values has moved from the training
+/// rows' histogram in `metadata.json`. Σ (actual − expected) · ln(actual / expected) over the
+/// decile bins and a "missing" bin. Rule of thumb: < 0.1 stable, 0.1–0.2 moving, > 0.2 drifted.
+public enum PSI {
+    public static let threshold = 0.2
+
+    public static func index(_ values: [Float], against d: Distribution) -> Double {
+        guard !values.isEmpty else { return 0 }
+        var counts = [Double](repeating: 0, count: d.proportions.count + 1)
+        for v in values {
+            if v.isNaN { counts[counts.count - 1] += 1 } else { counts[Distribution.bin(Double(v), edges: d.edges)] += 1 }
+        }
+        let expected = d.proportions.map { $0 * (1 - d.missingRate) } + [d.missingRate]
+        var psi = 0.0
+        for (c, e) in zip(counts, expected) {
+            // Empty bins would make the logarithm infinite: floor both shares.
+            let a = max(c / Double(values.count), 1e-4), x = max(e, 1e-4)
+            psi += (a - x) * Foundation_log(a / x)
+        }
+        return psi
+    }
+}
+
+/// Drift of served rows against the model's training summary.
+public struct DriftReport: Codable, Equatable, Sendable {
+    public var rows: Int
+    public var threshold: Double
+    public var predictionPSI: Double
+    public var featurePSI: [String: Double]
+    /// Market features over the threshold (the request's own choices are excluded: a collector
+    /// asking about mint Pops on eBay is not drift).
+    public var driftedFeatures: [String]
+    public var drifted: Bool
+    public var maxFeature: String?
+    public var maxFeaturePSI: Double
+
+    enum CodingKeys: String, CodingKey {
+        case rows, threshold, predictionPSI = "prediction_psi", featurePSI = "feature_psi", driftedFeatures = "drifted_features"
+        case drifted, maxFeature = "max_feature", maxFeaturePSI = "max_feature_psi"
+    }
+
+    /// Features set by the question rather than by the market.
+    public static let requestFeatures: Set<Feature> = [.saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded]
+
+    public init(features m: FeatureMatrix, predictions: [Double], summary: TrainingSummary, threshold: Double = PSI.threshold) {
+        rows = m.rows
+        self.threshold = threshold
+        predictionPSI = PSI.index(predictions.map(Float.init), against: summary.predictions)
+        var psi: [String: Double] = [:]
+        for f in Feature.allCases where !Self.requestFeatures.contains(f) {
+            guard let d = summary.features[f.name] else { continue }
+            psi[f.name] = PSI.index((0..<m.rows).map { m[$0, f] }, against: d)
+        }
+        featurePSI = psi
+        driftedFeatures = psi.filter { $0.value > threshold }.map(\.key).sorted()
+        let top = psi.max { $0.value < $1.value }
+        maxFeature = top?.key
+        maxFeaturePSI = top?.value ?? 0
+        drifted = predictionPSI > threshold || !driftedFeatures.isEmpty
+    }
+}
+
+/// The most recent served rows of a warm function, for a drift check every `every` rows once
+/// `minRows` have been seen. One per process; the handler loop is single-threaded.
+public final class DriftMonitor {
+    public let capacity: Int
+    public let minRows: Int
+    public let every: Int
+    private var rows: [[Float]] = []
+    private var predictions: [Double] = []
+    private var next = 0
+    private var sinceReport = 0
+
+    public init(capacity: Int = 500, minRows: Int = 100, every: Int = 50) {
+        self.capacity = capacity; self.minRows = minRows; self.every = every
+    }
+
+    /// Adds served rows; returns a report when one is due.
+    public func observe(_ m: FeatureMatrix, predictions p: [Double], summary: TrainingSummary) -> DriftReport? {
+        for r in 0..<m.rows {
+            let row = Array(m.values[(r * m.columns)..<((r + 1) * m.columns)])
+            if rows.count < capacity { rows.append(row); predictions.append(p[r]) } else {
+                rows[next] = row; predictions[next] = p[r]; next = (next + 1) % capacity
+            }
+        }
+        sinceReport += m.rows
+        guard rows.count >= minRows, sinceReport >= every else { return nil }
+        sinceReport = 0
+        var window = FeatureMatrix(rows: rows.count, columns: m.columns)
+        for (i, row) in rows.enumerated() { window.values.replaceSubrange((i * m.columns)..<((i + 1) * m.columns), with: row) }
+        return DriftReport(features: window, predictions: predictions, summary: summary)
+    }
+
+    /// A new model has a new training summary: start over.
+    public func reset() { rows = []; predictions = []; next = 0; sinceReport = 0 }
+}

@@ -1,0 +1,209 @@
+import AWSClients
+import FunkoCore
+import FunkoFeatures
+import FunkoModel
+import FunkoStore
+
+/// One retraining decision, as answered and as kept in `models/decisions.json`.
+public struct RetrainOutcome: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        case promoted, keptChampion = "kept_champion", rejectedData = "rejected_data"
+        case trainingStarted = "training_started", trainingRunning = "training_running", trainingFailed = "training_failed"
+        case rolledBack = "rolled_back"
+    }
+    public var status: Status
+    public var candidate: String?
+    public var champion: String?
+    public var promoted: Bool
+    public var reason: String
+    public var decidedAt: String
+    public var metrics: Metrics?
+    public var championMAE: Double?
+    public var quality: QualityReport?
+    public var dataset: String?
+    public var trainingJob: String?
+    public var deployment: EndpointDeployment.Result?
+
+    public init(status: Status, candidate: String? = nil, champion: String?, promoted: Bool = false, reason: String, decidedAt: String) {
+        self.status = status; self.candidate = candidate; self.champion = champion; self.promoted = promoted
+        self.reason = reason; self.decidedAt = decidedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, candidate, champion, promoted, reason, decidedAt = "decided_at", metrics, championMAE = "champion_mae", quality
+        case dataset, trainingJob = "training_job", deployment
+    }
+}
+
+/// SPEC §8: collect → features → quality gate → train (libxgboost here, or a SageMaker training
+/// job) → score candidate and champion on the same newest held-out window → promote only if
+/// better and within the guards (endpoint first, then `champion.json`) → record the decision.
+public struct RetrainService {
+    public let store: Store
+    public let repository: ModelRepository
+    public var config = TrainingConfig()
+    public var limits = QualityLimits()
+    public var guards = PromotionGuards()
+    /// Set: datasets go to S3 and SageMaker trains. Nil: libxgboost trains in-process.
+    public var training: SageMakerTraining?
+    /// Set: promotion and rollback also move the SageMaker endpoint to the new version.
+    public var deployment: EndpointDeployment?
+
+    public init(store: Store, repository: ModelRepository) {
+        self.store = store; self.repository = repository
+    }
+
+    public static let decisionsKey = "models/decisions.json"
+
+    /// The weekly or manual run. With SageMaker, a job of an earlier run is finished first
+    /// (polling covers a missed completion event) and a job still running is not doubled.
+    public func run(now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
+        if training != nil, let pending = try pendingJob() {
+            let outcome = try complete(job: pending, now: now, force: force)
+            if outcome.status == .trainingRunning { return outcome }
+            log("\(pending): \(outcome.status.rawValue): \(outcome.reason)")
+        }
+        let table = try store.salesTable(since: nil)
+        let version = try repository.newVersion(at: now)
+        let dataset = try Pipeline.build(table, config: config, limits: limits, version: version, now: now)
+        let champion = try repository.champion()?.version
+        guard dataset.quality.passed else {
+            try? Pipeline.write(dataset, to: repository.store)  // keeps quality.json for the record
+            var o = RetrainOutcome(status: .rejectedData, champion: champion, reason: "data quality gate failed: \(dataset.quality.failureSummary)",
+                                   decidedAt: Time.iso8601(now))
+            o.quality = dataset.quality; o.dataset = version
+            return try record(o)
+        }
+        try Pipeline.write(dataset, to: repository.store)
+        log("dataset \(version): \(dataset.data.split.train.count) train / \(dataset.data.split.validation.count) validation / \(dataset.data.split.test.count) test rows in \(repository.store.description)/\(Pipeline.prefix(version))")
+        if let training {
+            let job = try training.start(dataset.schema)
+            var o = RetrainOutcome(status: .trainingStarted, candidate: version, champion: champion,
+                                   reason: "SageMaker training job \(job) started on \(training.instanceType) with \(training.image)",
+                                   decidedAt: Time.iso8601(now))
+            o.quality = dataset.quality; o.dataset = version; o.trainingJob = job
+            return try record(o)
+        }
+        let model = try Trainer.train(dataset.data, version: version, trainedAt: now, log: log)
+        return try conclude(model, table: table, quality: dataset.quality, trainingJob: nil, force: force, now: now)
+    }
+
+    /// The SageMaker "Training Job State Change" event (or polling): a completed job's model is
+    /// evaluated and maybe promoted; a failed one is recorded. Answering twice for one job is
+    /// harmless: EventBridge may deliver an event more than once.
+    public func complete(job name: String, now: EpochSeconds, force: Bool = false) throws -> RetrainOutcome {
+        guard let training else {
+            throw FunkoError.badRequest("SageMaker training is not configured: set TRAINING_MODE=sagemaker, SAGEMAKER_ROLE_ARN and MODEL_BUCKET")
+        }
+        let log = try decisions()
+        guard let started = log.last(where: { $0.trainingJob == name && $0.status == .trainingStarted }), let version = started.dataset else {
+            throw FunkoError.notFound("training job \(name) was not started by this deployment (no training_started entry in \(Self.decisionsKey))")
+        }
+        let champion = try repository.champion()?.version
+        if let done = log.last(where: { $0.trainingJob == name && [.promoted, .keptChampion, .trainingFailed].contains($0.status) }) {
+            return done
+        }
+        let job = try training.describe(name)
+        switch job.status {
+        case "Completed":
+            break
+        case "InProgress", "Stopping":
+            var o = RetrainOutcome(status: .trainingRunning, candidate: version, champion: champion,
+                                   reason: "training job \(name) is \(job.status); no new job started", decidedAt: Time.iso8601(now))
+            o.trainingJob = name; o.dataset = version
+            return o
+        default:
+            var o = RetrainOutcome(status: .trainingFailed, candidate: version, champion: champion,
+                                   reason: "training job \(name) is \(job.status)\(job.failureReason.map { ": \($0)" } ?? "")", decidedAt: Time.iso8601(now))
+            o.trainingJob = name; o.dataset = version
+            return try record(o)
+        }
+        guard let schemaBytes = try repository.store.get(Pipeline.prefix(version) + "schema.json") else {
+            throw FunkoError.unavailable("dataset \(version) has no schema.json in \(repository.store.description)")
+        }
+        let schema = try JSON.decode(DatasetSchema.self, from: schemaBytes)
+        guard let trees = try TarGz.extract(try training.model(of: job))[ModelRepository.modelFileName] else {
+            throw FunkoError.unavailable("training job \(name): model.tar.gz holds no \(ModelRepository.modelFileName)")
+        }
+        var booster = try Booster(model: trees)
+        // Early stopping keeps the rounds after the best one in the file; serve the best.
+        if let best = booster.attribute("best_iteration").flatMap(Int.init), best + 1 < booster.boostedRounds {
+            booster = try booster.slice(rounds: best + 1)
+        }
+        let table = try store.salesTable(since: nil)
+        let data = try Pipeline.rebuild(schema, from: table, config: config)
+        var parameters = schema.hyperparameters
+        parameters["num_round"] = String(booster.boostedRounds)
+        parameters["training_job"] = name
+        let model = try Trainer.finish(booster, data: data, version: version, trainedAt: now, parameters: parameters)
+        let quality = try repository.store.get(Pipeline.prefix(version) + "quality.json").map { try JSON.decode(QualityReport.self, from: $0) }
+        return try conclude(model, table: table, quality: quality, trainingJob: name, force: force, now: now)
+    }
+
+    /// Restores `version`, or the champion before the current one.
+    public func rollback(to version: String?, now: EpochSeconds) throws -> RetrainOutcome {
+        guard let current = try repository.champion() else {
+            throw FunkoError.notFound("there is no champion in \(repository.store.description) to roll back from")
+        }
+        guard let target = version ?? current.previous else {
+            throw FunkoError.badRequest("champion \(current.version) records no previous version: pass --to VERSION (a version under \(repository.store.description)/models/)")
+        }
+        guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
+        guard try repository.store.get("models/\(target)/model.tar.gz") != nil else {
+            throw FunkoError.notFound("model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
+        }
+        _ = try repository.metadata(version: target)
+        let reason = "rollback from \(current.version) to \(target)"
+        var o = RetrainOutcome(status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason, decidedAt: Time.iso8601(now))
+        o.deployment = try deploy(target, now: now)
+        try repository.promote(target, reason: reason, at: now)
+        return try record(o)
+    }
+
+    /// Every decision so far, oldest first.
+    public func decisions() throws -> [RetrainOutcome] {
+        try repository.store.get(Self.decisionsKey).map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
+    }
+
+    /// The newest training job that has no decision yet.
+    func pendingJob() throws -> String? {
+        let log = try decisions()
+        guard let started = log.last(where: { $0.status == .trainingStarted }), let job = started.trainingJob else { return nil }
+        let decided = log.contains { $0.trainingJob == job && [.promoted, .keptChampion, .trainingFailed].contains($0.status) }
+        return decided ? nil : job
+    }
+
+    func conclude(_ model: TrainedModel, table: SalesTable, quality: QualityReport?, trainingJob: String?, force: Bool,
+                  now: EpochSeconds) throws -> RetrainOutcome {
+        try repository.save(model)
+        let decision = try Champion.compare(candidate: model, table: table, repository: repository, force: force, guards: guards)
+        var o = RetrainOutcome(status: decision.promoted ? .promoted : .keptChampion, candidate: decision.candidate,
+                               champion: decision.champion, promoted: decision.promoted, reason: decision.reason, decidedAt: Time.iso8601(now))
+        o.metrics = model.metadata.metrics; o.championMAE = decision.championMAE; o.quality = quality
+        o.dataset = model.metadata.version; o.trainingJob = trainingJob
+        if decision.promoted {
+            // The endpoint first: champion.json never names a model the endpoint cannot serve.
+            o.deployment = try deploy(decision.candidate, now: now)
+            try repository.promote(decision.candidate, reason: decision.reason, at: now)
+            o.champion = decision.candidate
+        }
+        return try record(o)
+    }
+
+    func deploy(_ version: String, now: EpochSeconds) throws -> EndpointDeployment.Result? {
+        guard let deployment else { return nil }
+        guard let s3 = repository.store as? S3ObjectStore else {
+            throw FunkoError.badRequest("the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(version)")
+        }
+        return try deployment.deploy(version: version, modelDataURL: s3.uri("models/\(version)/model.tar.gz"), now: now)
+    }
+
+    /// Appends to `models/decisions.json`, the log of every retraining decision.
+    @discardableResult
+    func record(_ outcome: RetrainOutcome) throws -> RetrainOutcome {
+        var log = try decisions()
+        log.append(outcome)
+        try repository.store.put(Self.decisionsKey, Array(try JSON.encode(log, pretty: true).utf8))
+        return outcome
+    }
+}
