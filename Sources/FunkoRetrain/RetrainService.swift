@@ -63,7 +63,11 @@ public struct RetrainService {
             if outcome.status == .trainingRunning { return outcome }
             log("\(pending): \(outcome.status.rawValue): \(outcome.reason)")
         }
-        let table = try store.salesTable(since: nil)
+        return try run(sales: try store.salesTable(since: nil), now: now, force: force, log: log)
+    }
+
+    /// A run on a given data set (the store's sales, or one handed over whole).
+    public func run(sales table: SalesTable, now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
         let version = try repository.newVersion(at: now)
         let dataset = try Pipeline.build(table, config: config, limits: limits, version: version, now: now)
         let champion = try repository.champion()?.version

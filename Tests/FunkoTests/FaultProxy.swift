@@ -18,6 +18,8 @@ final class FaultProxy: @unchecked Sendable {
     private(set) var seen: [String] = []
     /// `X-Amz-Target` of each request (JSON APIs), "" when absent.
     private(set) var targets: [String] = []
+    /// Fixed answers by `X-Amz-Target`, for calls the emulator lacks (moto 5.2 has no UpdateEndpoint).
+    var answers: [String: (Int, String)] = [:]
 
     init(target: String, script: [Fault]) async throws {
         self.target = target; self.script = script
@@ -27,6 +29,7 @@ final class FaultProxy: @unchecked Sendable {
             let fault: Fault = self.lock.locked {
                 self.seen.append("\(request.method.rawValue) \(request.path)")
                 self.targets.append(request.headers[HTTPHeader("X-Amz-Target")] ?? "")
+                if let (code, text) = self.answers[request.headers[HTTPHeader("X-Amz-Target")] ?? ""] { return .status(code, text) }
                 return self.script.isEmpty ? .forward : self.script.removeFirst()
             }
             switch fault {
@@ -54,4 +57,5 @@ final class FaultProxy: @unchecked Sendable {
     var endpoint: String { "http://127.0.0.1:\(port)" }
     var requests: [String] { lock.locked { seen } }
     var amzTargets: [String] { lock.locked { targets } }
+    func answer(_ target: String, status: Int = 200, body: String) { lock.locked { answers[target] = (status, body) } }
 }
