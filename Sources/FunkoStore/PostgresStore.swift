@@ -41,12 +41,17 @@ public final class PostgresStore: Store {
         return String(url[..<scheme.upperBound]) + user + "@" + String(url[url.index(after: at)...])
     }
 
+    /// libpq's messages span lines with tab-indented hints.
+    static func oneLine(_ message: String) -> String {
+        message.trimmed.split(whereSeparator: \.isNewline).map { String($0).trimmed }.joined(separator: "; ")
+    }
+
     private func connect() throws {
         PQfinish(conn)
         conn = PQconnectdb(url)
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            throw FunkoError.unavailable("cannot connect to \(redactedURL): \(message.trimmed)")
+            throw FunkoError.unavailable("database unavailable: cannot connect to \(redactedURL) (\(Self.oneLine(message)))")
         }
     }
 
@@ -62,7 +67,7 @@ public final class PostgresStore: Store {
         }
         guard !result.failed else {
             let message = result.error
-            throw FunkoError.unavailable("database \(redactedURL): \(message)")
+            throw FunkoError.unavailable("database error at \(redactedURL): \(Self.oneLine(message))")
         }
         return result
     }

@@ -56,6 +56,8 @@ public actor LambdaEmulator {
     private var runtime: RuntimeProcess?
     /// Counts handler starts, so an exit notice from an earlier process is recognised and ignored.
     private var generation = 0
+    /// How many times a handler process was started (cold starts).
+    public var starts: Int { generation }
     /// What the current handler posted to `/init/error`, reported if it then exits.
     private var initError: [UInt8]?
     private var timer: Task<Void, Never>?

@@ -24,12 +24,7 @@ final class Postgres: @unchecked Sendable {
         if getuid() == 0 { _ = try runProcess("/bin/chown", ["postgres:postgres", dataDir]) }
         let initdb = try Postgres.asServerUser("\(bin)/initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync"])
         guard initdb.status == 0 else { throw FunkoError.unavailable("initdb failed: \(initdb.stderr)") }
-        // Through /bin/sh with output to the log: the server must not inherit a pipe of ours.
-        let runAs = getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : ""
-        let command = "\(runAs)\(bin)/pg_ctl -D \(dataDir) -l \(dataDir)/server.log -w -o '-p \(port) -k \(dataDir) -c listen_addresses=127.0.0.1 -c fsync=off' start >/dev/null 2>&1 </dev/null"
-        guard system(command) == 0 else {
-            throw FunkoError.unavailable("pg_ctl start failed: \((try? String(contentsOfFile: "\(dataDir)/server.log", encoding: .utf8)) ?? "")")
-        }
+        try start()
         let stop = (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + ["\(bin)/pg_ctl", "-D", dataDir, "-m", "immediate", "stop"]
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FUNKO_PYTHON"] ?? "/usr/bin/python3")
@@ -37,6 +32,22 @@ final class Postgres: @unchecked Sendable {
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
         try watchdog.run()
+    }
+
+    /// Stops the server as an outage would (fast shutdown: open connections are dropped).
+    func stop() throws {
+        let r = try Postgres.asServerUser("\(bin)/pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"])
+        guard r.status == 0 else { throw FunkoError.unavailable("pg_ctl stop failed: \(r.stderr)") }
+    }
+
+    /// Starts the server (again) on its port and waits until it accepts connections. Through
+    /// /bin/sh with output to the log: the server must not inherit a pipe of ours.
+    func start() throws {
+        let runAs = getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : ""
+        let command = "\(runAs)\(bin)/pg_ctl -D \(dataDir) -l \(dataDir)/server.log -w -o '-p \(port) -k \(dataDir) -c listen_addresses=127.0.0.1 -c fsync=off' start >/dev/null 2>&1 </dev/null"
+        guard system(command) == 0 else {
+            throw FunkoError.unavailable("pg_ctl start failed: \((try? String(contentsOfFile: "\(dataDir)/server.log", encoding: .utf8)) ?? "")")
+        }
     }
 
     static func asServerUser(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {

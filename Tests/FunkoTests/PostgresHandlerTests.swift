@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import FunkoCore
+@testable import FunkoFeatures
+@testable import FunkoHandlers
+@testable import FunkoModel
+@testable import FunkoRetrain
+@testable import FunkoStore
+@testable import LambdaEvents
+@testable import LambdaLocal
+@testable import LambdaRuntime
+
+/// The handler fixture's catalog and sales copied into a PostgreSQL database, so the handlers,
+/// the pipeline and retraining can be checked against the SQLite answers.
+final class PostgresFixture: @unchecked Sendable {
+    static let shared = try! PostgresFixture(server: Postgres.shared)
+    let url: String
+
+    init(server: Postgres) throws {
+        url = try server.freshDatabase()
+        let sqlite = try SQLiteStore(path: HandlerFixture.shared.settings.databasePath)
+        let pg = try PostgresStore(url: url)
+        let pops = try sqlite.pops()
+        _ = try pg.upsertPops(pops)
+        _ = try pg.insertSales(try pops.flatMap { try sqlite.sales(popID: $0.id, from: 0, until: .max) })
+    }
+
+    /// Handler settings on PostgreSQL with the fixture's model store.
+    var settings: HandlerSettings {
+        var s = HandlerFixture.shared.settings
+        s.databaseURL = url
+        s.databasePath = "/nonexistent.sqlite"  // must not be used
+        return s
+    }
+}
+
+@Suite(.serialized) struct PostgresHandlerTests {
+    @Test func everySampleEventAnswersOnPostgresExactlyAsOnSQLite() throws {
+        let clock = Time.now()
+        for function in ["predict", "predict-batch", "history", "status"] {
+            let sqlite = try HandlerFixture.shared.function(function)
+            let pg = FunkoFunction(routes: SampleEvent.routes(of: function), app: try FunkoApp(settings: PostgresFixture.shared.settings, logger: Logger()))
+            sqlite.clock = { clock }; pg.clock = { clock }
+            for sample in SampleEvent.all where sample.function == function {
+                let context = testContext()
+                let a = try? sqlite.handle(sample.bytes, context: context), b = try? pg.handle(sample.bytes, context: context)
+                #expect(a == b, "\(sample.file)")
+                if let status = sample.status, let b {
+                    #expect(try HTTPResult.decode(b).status == status, "\(sample.file)")
+                }
+            }
+        }
+    }
+
+    @Test func thePipelineWritesTheSameDatasetFromBothStores() throws {
+        let now = Time.now()
+        var files: [String: [[UInt8]]] = [:]
+        for store in [try SQLiteStore(path: HandlerFixture.shared.settings.databasePath) as Store, try PostgresStore(url: PostgresFixture.shared.url)] {
+            let dir = TempDir()
+            let dataset = try Pipeline.build(try store.salesTable(since: nil), config: quickConfig(), version: "v1", now: now)
+            try Pipeline.write(dataset, to: LocalObjectStore(root: dir.path))
+            for name in ["train.csv", "validation.csv", "test.csv", "schema.json", "quality.json"] {
+                files[name, default: []].append(try Files.read(dir.file("datasets/v1/\(name)")))
+            }
+        }
+        for (name, both) in files { #expect(both.count == 2 && both[0] == both[1] && !both[0].isEmpty, "\(name)") }
+    }
+
+    @Test func retrainingRunsOnPostgres() throws {
+        let dir = TempDir()
+        try FileManager.default.copyItem(atPath: HandlerFixture.shared.settings.dataDir, toPath: dir.file("store"))
+        var settings = PostgresFixture.shared.settings
+        settings.dataDir = dir.file("store")
+        let function = FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: settings, logger: Logger()))
+        #expect(function.app.store is PostgresStore)
+        let outcome = try JSON.decode(RetrainOutcome.self, from: try function.handle(SampleEvent.retrain[0].bytes, context: testContext()))
+        #expect(outcome.quality?.passed == true && [.promoted, .keptChampion].contains(outcome.status), "\(outcome.reason)")
+        #expect(Files.exists(dir.file("store/datasets/\(outcome.candidate!)/train.csv")))
+        #expect(Files.exists(dir.file("store/models/\(outcome.candidate!)/model.tar.gz")))
+    }
+
+    /// A server that goes away mid-run: requests during the outage answer 503 with a clear
+    /// message; the first request after the restart succeeds in the same handler process.
+    @Test func anOutageGives503AndTheSameHandlerRecoversAfterIt() async throws {
+        let server = try Postgres()  // its own server: stopping the shared one would break other tests
+        let fixture = try PostgresFixture(server: server)
+        var env = HandlerFixture.shared.environment
+        env["DATABASE_URL"] = fixture.url
+        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 60, functionName: "predict", environment: env))
+        try await e.start()
+        let predict = SampleEvent.all[0].bytes
+        func status(_ answer: (body: [UInt8], functionError: Bool)) throws -> (Int, String) {
+            let r = try HTTPResult.decode(answer.body)
+            return (r.status, String(decoding: r.body, as: UTF8.self))
+        }
+        #expect(try status(try await e.invoke(predict)).0 == 200)
+
+        try server.stop()
+        for _ in 0..<2 {
+            let (code, body) = try status(try await e.invoke(predict))
+            #expect(code == 503, "\(body)")
+            #expect(body.contains(#""code":"service_unavailable""#) && body.contains("database unavailable: cannot connect to postgresql://postgres@127.0.0.1:\(server.port)/"), "\(body)")
+        }
+        try server.start()
+        let (code, body) = try status(try await e.invoke(predict))
+        #expect(code == 200 && body.contains(#""predicted_price":"#), "\(body)")
+        #expect(await e.starts == 1)  // the handler process was never restarted
+        await e.stop()
+        try server.stop()
+    }
+}
