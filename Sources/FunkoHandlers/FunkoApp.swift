@@ -121,9 +121,10 @@ public final class FunkoApp {
         let service = PriceService(store: store, model: m)
         served = nil
         if let summary = m?.metadata.trainingSummary {
+            let reference = summary.serving ?? summary.sales
             service.observer = { [weak self] rows, prices in
                 guard let self else { return }
-                self.served = Served(prices: prices, drift: self.drift.observe(rows, predictions: prices, summary: summary))
+                self.served = Served(prices: prices, drift: self.drift.observe(rows, predictions: prices, reference: reference))
             }
         }
         return service

@@ -30,8 +30,7 @@ public struct DriftReport: Codable, Equatable, Sendable {
     public var threshold: Double
     public var predictionPSI: Double
     public var featurePSI: [String: Double]
-    /// Market features over the threshold (the request's own choices are excluded: a collector
-    /// asking about mint Pops on eBay is not drift).
+    /// Market features over the threshold (see `notSignals`).
     public var driftedFeatures: [String]
     public var drifted: Bool
     public var maxFeature: String?
@@ -42,21 +41,24 @@ public struct DriftReport: Codable, Equatable, Sendable {
         case drifted, maxFeature = "max_feature", maxFeaturePSI = "max_feature_psi"
     }
 
-    /// Features set by the question rather than by the market.
-    public static let requestFeatures: Set<Feature> = [.saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded]
+    /// Not drift whatever their PSI: what the question sets (a collector asking about mint Pops
+    /// on eBay today) and ages, which grow by definition since training.
+    public static let notSignals: Set<Feature> = [.saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded,
+                                                  .daysSinceRelease, .daysSinceVaulted]
 
-    public init(features m: FeatureMatrix, predictions: [Double], summary: TrainingSummary, threshold: Double = PSI.threshold) {
+    public init(features m: FeatureMatrix, predictions: [Double], reference: DriftReference, threshold: Double = PSI.threshold) {
         rows = m.rows
         self.threshold = threshold
-        predictionPSI = PSI.index(predictions.map(Float.init), against: summary.predictions)
+        predictionPSI = PSI.index(predictions.map(Float.init), against: reference.predictions)
         var psi: [String: Double] = [:]
-        for f in Feature.allCases where !Self.requestFeatures.contains(f) {
-            guard let d = summary.features[f.name] else { continue }
+        for f in Feature.allCases {
+            guard let d = reference.features[f.name] else { continue }
             psi[f.name] = PSI.index((0..<m.rows).map { m[$0, f] }, against: d)
         }
         featurePSI = psi
-        driftedFeatures = psi.filter { $0.value > threshold }.map(\.key).sorted()
-        let top = psi.max { $0.value < $1.value }
+        let signals = psi.filter { name, _ in !Self.notSignals.contains { $0.name == name } }
+        driftedFeatures = signals.filter { $0.value > threshold }.map(\.key).sorted()
+        let top = signals.max { $0.value < $1.value }
         maxFeature = top?.key
         maxFeaturePSI = top?.value ?? 0
         drifted = predictionPSI > threshold || !driftedFeatures.isEmpty
@@ -79,7 +81,7 @@ public final class DriftMonitor {
     }
 
     /// Adds served rows; returns a report when one is due.
-    public func observe(_ m: FeatureMatrix, predictions p: [Double], summary: TrainingSummary) -> DriftReport? {
+    public func observe(_ m: FeatureMatrix, predictions p: [Double], reference: DriftReference) -> DriftReport? {
         for r in 0..<m.rows {
             let row = Array(m.values[(r * m.columns)..<((r + 1) * m.columns)])
             if rows.count < capacity { rows.append(row); predictions.append(p[r]) } else {
@@ -91,7 +93,7 @@ public final class DriftMonitor {
         sinceReport = 0
         var window = FeatureMatrix(rows: rows.count, columns: m.columns)
         for (i, row) in rows.enumerated() { window.values.replaceSubrange((i * m.columns)..<((i + 1) * m.columns), with: row) }
-        return DriftReport(features: window, predictions: predictions, summary: summary)
+        return DriftReport(features: window, predictions: predictions, reference: reference)
     }
 
     /// A new model has a new training summary: start over.

@@ -128,7 +128,23 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var features: [String: Distribution]
     public var predictions: Distribution
     public var priceMean: Double
-    enum CodingKeys: String, CodingKey { case rows, pops, features, predictions, priceMean = "price_mean" }
+    /// What serving sees: every released Pop asked about at the newest training time. Serving
+    /// rows differ from sale rows by construction (a sale row exists because the Pop just sold),
+    /// so drift at serving time is measured against this, and drift of stored sales against
+    /// the training rows.
+    public var serving: DriftReference?
+    enum CodingKeys: String, CodingKey { case rows, pops, features, predictions, priceMean = "price_mean", serving }
+
+    /// The training rows as a drift reference.
+    public var sales: DriftReference { DriftReference(rows: rows, at: nil, features: features, predictions: predictions) }
+}
+
+/// Histograms of feature rows and predicted prices that later rows are compared with (PSI).
+public struct DriftReference: Codable, Equatable, Sendable {
+    public var rows: Int
+    public var at: String?
+    public var features: [String: Distribution]
+    public var predictions: Distribution
 }
 
 /// Prices, intervals and confidence from model outputs. One implementation for embedded and

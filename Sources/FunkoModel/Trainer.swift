@@ -191,9 +191,10 @@ public enum Trainer {
         }
         let trainPrices = split.train.enumerated().map { k, i in config.transform.price(prediction: Double(trainPred[k]), reference: refs[i]) }
         let popsSeen = Set(split.train.map { data.table.pop[$0] }).count
-        let summary = TrainingSummary(rows: split.train.count, pops: popsSeen, features: summaryFeatures,
+        var summary = TrainingSummary(rows: split.train.count, pops: popsSeen, features: summaryFeatures,
                                       predictions: Distribution(values: trainPrices.map(Float.init)),
                                       priceMean: split.train.reduce(0) { $0 + data.table.price[$1] } / Double(split.train.count))
+        summary.serving = try servingReference(model, data: data)
 
         var metadata = ModelMetadata(
             version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
@@ -213,5 +214,18 @@ public enum Trainer {
         evaluation.version = version
         evaluation.window = metadata.windows["test"]
         return TrainedModel(booster: model, metadata: metadata, evaluation: evaluation)
+    }
+
+    /// Every Pop released by the newest sale, asked about then with the API's defaults.
+    static func servingReference(_ model: Booster, data: TrainingData) throws -> DriftReference {
+        let t = data.split.last
+        let queries = data.table.pops.indices.filter { data.table.pops[$0].releaseDate <= t }
+            .map { FeatureQuery(pop: Int32($0), time: t, windowEnd: t, condition: .mint, marketplace: .ebay) }
+        let rows = FeatureBuilder.rows(for: queries, sales: data.table, encoders: data.encoders)
+        let raw = rows.rows > 0 ? try model.predict(rows) : []
+        let prices = raw.indices.map { Float(data.config.transform.price(prediction: Double(raw[$0]), reference: TargetTransform.reference(rows, row: $0))) }
+        var features: [String: Distribution] = [:]
+        for f in Feature.allCases { features[f.name] = Distribution(values: (0..<rows.rows).map { rows[$0, f] }) }
+        return DriftReference(rows: rows.rows, at: Time.iso8601(t), features: features, predictions: Distribution(values: prices))
     }
 }

@@ -353,7 +353,7 @@ struct Drift: ParsableCommand {
             let rows = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(idx)
             let raw = try model.booster.predict(rows)
             let prices = (0..<rows.rows).map { model.metadata.estimate(features: rows, row: $0, prediction: Double(raw[$0])).price }
-            let report = DriftReport(features: rows, predictions: prices, summary: model.metadata.trainingSummary)
+            let report = DriftReport(features: rows, predictions: prices, reference: model.metadata.trainingSummary.sales)
             if json { try printJSON(report); return }
             print("model \(model.metadata.version): \(report.rows) sales from \(Time.iso8601(since)) to \(Time.iso8601(until)) against \(model.metadata.trainingSummary.rows) training rows")
             print("PSI > \(formatCents(report.threshold)) means drift\n")

@@ -9,8 +9,9 @@ import Testing
 @Suite(.serialized) struct HandlerBinaryTests {
     static var binDir: String { ProcessInfo.processInfo.environment["FUNKO_BIN_DIR"] ?? "\(packageRoot)/.build/debug" }
 
+    /// Retraining trains a full model: a generous limit, since the machine may be busy.
     func emulator(_ function: String, environment: [String: String]) async throws -> LambdaEmulator {
-        let e = LambdaEmulator(.init(command: ["\(Self.binDir)/\(function)"], port: 0, timeout: 60, functionName: function,
+        let e = LambdaEmulator(.init(command: ["\(Self.binDir)/\(function)"], port: 0, timeout: function == "retrain-trigger" ? 600 : 60, functionName: function,
                                      environment: environment))
         try await e.start()
         return e

@@ -48,7 +48,7 @@ final class Moto: @unchecked Sendable {
 
     var config: AWSConfig {
         AWSConfig(region: region, credentials: credentials,
-                  endpointOverrides: [.s3: endpoint, .sagemaker: endpoint, .sagemakerRuntime: endpoint])
+                  endpointOverrides: [.s3: endpoint, .sagemaker: endpoint, .sagemakerRuntime: endpoint, .ssm: endpoint])
     }
 
     /// What a handler binary or the CLI needs to reach it, as AWS SDK settings.

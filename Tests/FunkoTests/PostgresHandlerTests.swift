@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AWSClients
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoHandlers
@@ -107,5 +108,45 @@ final class PostgresFixture: @unchecked Sendable {
         #expect(await e.starts == 1)  // the handler process was never restarted
         await e.stop()
         try server.stop()
+    }
+}
+
+/// In the cloud the database URL is an SSM SecureString: the function gets only its name.
+@Suite(.serialized) struct DatabaseSecretTests {
+    @Test func theHandlerReadsTheDatabaseURLFromSSMAndNeverShowsIt() async throws {
+        let moto = Moto.shared
+        let name = "/funko/test-\(UUID().uuidString.prefix(8))/database-url"
+        // A password the server does not need (trust auth) but that must stay secret.
+        let secretURL = PostgresFixture.shared.url.replacingOccurrences(of: "postgres@", with: "postgres:s3cr3t-pw@")
+        let ssm = SSMClient(config: moto.config)
+        _ = try ssm.client.send(.init(operation: "PutParameter", method: "POST", path: "/",
+                                      headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AmazonSSM.PutParameter")],
+                                      body: Array(try JSON.encode(["Name": JSONValue.string(name), "Value": .string(secretURL), "Type": .string("SecureString")]).utf8)))
+        #expect(try ssm.parameter(name) == secretURL)
+
+        var env = moto.environment.merging(HandlerFixture.shared.environment) { $1 }
+        env["FUNKO_DB"] = "/nonexistent/funko.sqlite"
+        env["DATABASE_URL_PARAMETER"] = name
+        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status", environment: env))
+        try await e.start()
+        let health = try HTTPResult.decode(try await e.invoke(try Files.read("\(packageRoot)/events/health.json")).body)
+        #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self).contains(#""database":"ok""#))
+        await e.stop()
+
+        // A missing parameter is an init error that names the parameter.
+        env["DATABASE_URL_PARAMETER"] = name + "-missing"
+        let bad = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status", environment: env))
+        try await bad.start()
+        let answer = try await bad.invoke(try Files.read("\(packageRoot)/events/health.json"))
+        let text = String(decoding: answer.body, as: UTF8.self)
+        #expect(answer.functionError && text.contains("ParameterNotFound") && text.contains(name + "-missing"), "\(text)")
+        await bad.stop()
+
+        // Connection errors show the URL without its password.
+        let unreachable = secretURL.replacingOccurrences(of: ":\(Postgres.shared.port)/", with: ":1/")
+        #expect(throws: FunkoError.self) { try PostgresStore(url: unreachable) }
+        do { _ = try PostgresStore(url: unreachable) } catch let error as FunkoError {
+            #expect(!error.message.contains("s3cr3t-pw") && error.message.contains("postgresql://postgres@127.0.0.1:1/"), "\(error.message)")
+        }
     }
 }
