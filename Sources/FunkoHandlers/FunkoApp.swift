@@ -55,7 +55,7 @@ public final class FunkoApp {
         checkedAt = Time.monotonic()
         do {
             if let champion = try repository.champion() {
-                model = try load(champion.version)
+                model = try load(servingVersion(champion, logger: logger))
                 logger.info("model loaded", ["modelVersion": .string(champion.version), "inferenceMode": .string(settings.inferenceMode.rawValue),
                                              "artifacts": .string(repository.store.description)])
             } else {
@@ -63,6 +63,25 @@ public final class FunkoApp {
             }
         } catch {
             logger.error("model could not be loaded: predictions answer 503", ["error": .string("\(error)")])
+        }
+    }
+
+    /// The version whose metadata matches what answers. Embedded: the champion. SageMaker: the
+    /// champion once the endpoint runs its config; during the minutes an UpdateEndpoint takes,
+    /// the endpoint still serves the previous trees, which need the previous vocabularies.
+    func servingVersion(_ champion: ChampionRecord, logger: Logger) -> String {
+        guard let sagemaker, let endpoint = settings.endpointName, let config = champion.endpointConfig,
+              let previous = champion.previous else { return champion.version }
+        do {
+            let live = try sagemaker.describeEndpoint(endpoint)
+            if live?.configName == config { return champion.version }
+            logger.info("endpoint not yet on the champion's config: serving the previous version", [
+                "champion": .string(champion.version), "previous": .string(previous),
+                "endpointConfig": live?.configName.map(JSONValue.string) ?? .null, "endpointStatus": .string(live?.status ?? "NotFound")])
+            return previous
+        } catch {
+            logger.warn("endpoint status unknown; assuming the champion serves", ["error": .string("\(error)")])
+            return champion.version
         }
     }
 
@@ -81,8 +100,10 @@ public final class FunkoApp {
         guard now - checkedAt >= settings.modelRefreshSeconds else { return model }
         checkedAt = now
         do {
-            guard let champion = try repository.champion(), champion.version != model?.metadata.version else { return model }
-            model = try load(champion.version)
+            guard let champion = try repository.champion() else { return model }
+            let version = servingVersion(champion, logger: logger)
+            guard version != model?.metadata.version else { return model }
+            model = try load(version)
             drift.reset()
             logger.info("model reloaded", ["modelVersion": .string(champion.version)])
         } catch {

@@ -7,9 +7,13 @@ public struct ChampionRecord: Codable, Equatable, Sendable {
     public var promotedAt: String
     public var reason: String
     public var previous: String?
-    enum CodingKeys: String, CodingKey { case version, promotedAt = "promoted_at", reason, previous }
-    public init(version: String, promotedAt: String, reason: String, previous: String?) {
+    /// The SageMaker endpoint config that serves this version, when promotion moved an endpoint:
+    /// until the endpoint runs it, sagemaker-mode functions keep the previous version's metadata.
+    public var endpointConfig: String?
+    enum CodingKeys: String, CodingKey { case version, promotedAt = "promoted_at", reason, previous, endpointConfig = "endpoint_config" }
+    public init(version: String, promotedAt: String, reason: String, previous: String?, endpointConfig: String? = nil) {
         self.version = version; self.promotedAt = promotedAt; self.reason = reason; self.previous = previous
+        self.endpointConfig = endpointConfig
     }
 }
 
@@ -40,9 +44,9 @@ public struct ModelRepository {
         return try JSON.decode(ChampionRecord.self, from: bytes)
     }
 
-    public func promote(_ version: String, reason: String, at: EpochSeconds) throws {
+    public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
         let previous = try champion()?.version
-        let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous)
+        let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous, endpointConfig: endpointConfig)
         try store.put("models/champion.json", Array(try JSON.encode(record, pretty: true).utf8))
     }
 

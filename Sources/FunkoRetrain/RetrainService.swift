@@ -160,7 +160,7 @@ public struct RetrainService {
         let reason = "rollback from \(current.version) to \(target)"
         var o = RetrainOutcome(status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason, decidedAt: Time.iso8601(now))
         o.deployment = try deploy(target, now: now)
-        try repository.promote(target, reason: reason, at: now)
+        try repository.promote(target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig)
         return try record(o)
     }
 
@@ -188,7 +188,7 @@ public struct RetrainService {
         if decision.promoted {
             // The endpoint first: champion.json never names a model the endpoint cannot serve.
             o.deployment = try deploy(decision.candidate, now: now)
-            try repository.promote(decision.candidate, reason: decision.reason, at: now)
+            try repository.promote(decision.candidate, reason: decision.reason, at: now, endpointConfig: o.deployment?.endpointConfig)
             o.champion = decision.candidate
         }
         return try record(o)

@@ -53,6 +53,8 @@ public final class PostgresStore: Store {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             throw FunkoError.unavailable("database unavailable: cannot connect to \(redactedURL) (\(Self.oneLine(message)))")
         }
+        // Server notices ("relation already exists, skipping") are not for the caller's stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
     }
 
     /// Runs a statement with text parameters. A dropped connection is re-opened once, outside a

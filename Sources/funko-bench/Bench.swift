@@ -17,7 +17,7 @@ import FunkoModel
 /// writes the same data for the Python reference (pandas + xgboost) to time in the same run.
 @main
 struct FunkoBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "funko-bench", subcommands: [FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self])
+    static let configuration = CommandConfiguration(commandName: "funko-bench", subcommands: [FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self, LoadBench.self, PipelineBench.self])
 }
 
 /// A generated market with about `sales` sales (the default market has ~98 sales per Pop).
@@ -164,4 +164,51 @@ struct PredictLatencyBench: ParsableCommand {
         let e = try measure(embedded), r = try measure(remote)
         print(#"{"rounds": \#(rounds), "embedded_ms_median": \#(e.median), "embedded_ms_p95": \#(e.p95), "sagemaker_moto_ms_median": \#(r.median), "sagemaker_moto_ms_p95": \#(r.p95)}"#)
     }
+}
+
+/// Writes one generated market into a store (SQLite file or PostgreSQL URL) for `pipeline`.
+struct LoadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "load")
+    @Option var sales = 1_000_000
+    @Option(help: "sqlite:PATH or a postgresql:// URL.") var store: String
+
+    func run() throws {
+        var config = MarketGenerator.Config()
+        config.pops = max(10, sales / 98)
+        config.seed = 11
+        config.endDay = CivilDate(year: 2026, month: 6, day: 30).dayNumber
+        let target = try openBenchStore(store)
+        let start = Time.monotonic()
+        let written = try MarketGenerator(config: config).write(to: target)
+        print(#"{"sales": \#(written.sales), "seconds": \#(Time.monotonic() - start)}"#)
+    }
+}
+
+/// SPEC §4.4 pipeline from a store: read every sale, build the features, run the quality gate,
+/// write the SageMaker CSV files to a local folder. Stages timed separately; peak RSS of the run.
+struct PipelineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pipeline")
+    @Option(help: "sqlite:PATH or a postgresql:// URL.") var store: String
+    @Option var work: String
+
+    func run() throws {
+        let source = try openBenchStore(store)
+        var t = Time.monotonic()
+        let table = try source.salesTable(since: nil)
+        let read = Time.monotonic() - t
+        t = Time.monotonic()
+        let dataset = try Pipeline.build(table, config: TrainingConfig(), version: "bench", now: Time.now())
+        let build = Time.monotonic() - t
+        t = Time.monotonic()
+        try Pipeline.write(dataset, to: LocalObjectStore(root: work))
+        let write = Time.monotonic() - t
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let total = read + build + write
+        print(#"{"sales": \#(table.count), "read_seconds": \#(read), "build_seconds": \#(build), "write_seconds": \#(write), "seconds": \#(total), "sales_per_second": \#(Double(table.count) / total), "peak_rss_mb": \#(Double(usage.ru_maxrss) / 1024), "passed": \#(dataset.quality.passed)}"#)
+    }
+}
+
+func openBenchStore(_ spec: String) throws -> Store {
+    spec.hasPrefix("sqlite:") ? try SQLiteStore(path: String(spec.dropFirst("sqlite:".count))) : try PostgresStore(url: spec)
 }

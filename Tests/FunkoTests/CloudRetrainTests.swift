@@ -155,9 +155,26 @@ import Testing
         #expect(metadata.parameters["training_job"] == job && metadata.windows == schema.windows)
         #expect(try d.repository.evaluation(version: version)?.rows == schema.windows["test"]!.rows)
 
+        // Serving in sagemaker mode follows the endpoint, not just champion.json: moto's endpoint
+        // never ran the update (the proxy answered it), so the previous trees still answer there
+        // and the previous metadata must go with them; once the endpoint runs the champion's
+        // config, the champion's metadata serves.
+        var serving = d.env
+        serving["INFERENCE_MODE"] = "sagemaker"; serving["TRAINING_MODE"] = nil
+        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(serving), logger: Logger())
+        #expect(app.currentModel(logger: Logger())?.metadata.version == before?.version)
+        let live = try #require(try SageMakerClient(config: moto.config).describeEndpoint(d.endpoint)?.configName)
+        var record = try #require(champion)
+        record.endpointConfig = live
+        try d.repository.store.put("models/champion.json", Array(try JSON.encode(record).utf8))
+        let caughtUp = try FunkoApp(settings: try HandlerSettings.fromEnvironment(serving), logger: Logger())
+        #expect(caughtUp.currentModel(logger: Logger())?.metadata.version == version)
+        try d.repository.store.put("models/champion.json", Array(try JSON.encode(champion).utf8))
+
         // The same event again (EventBridge delivers at least once) changes nothing.
+        let calls = d.proxy.amzTargets.count
         let again = try await onThread { try invoke(f, completionEvent(job: job)) }
-        #expect(again == outcome && d.proxy.amzTargets.count == targets.count)
+        #expect(again == outcome && d.proxy.amzTargets.count == calls)
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
         #expect(log.map(\.status) == [.trainingStarted, .promoted])
     }
