@@ -358,7 +358,10 @@ struct Drift: ParsableCommand {
             print("model \(model.metadata.version): \(report.rows) sales from \(Time.iso8601(since)) to \(Time.iso8601(until)) against \(model.metadata.trainingSummary.rows) training rows")
             print("PSI > \(formatCents(report.threshold)) means drift\n")
             print("predictions".padding(28) + formatPSI(report.predictionPSI))
-            for (name, v) in report.featurePSI.sorted(by: { $0.value > $1.value }) { print(name.padding(28) + formatPSI(v)) }
+            let ignored = Set(DriftReport.notSignals.map(\.name))
+            for (name, v) in report.featurePSI.sorted(by: { $0.value > $1.value }) {
+                print(name.padding(28) + (ignored.contains(name) ? String((v * 1000).rounded() / 1000) + "  (set by the date or the question: not a drift signal)" : formatPSI(v)))
+            }
             print(report.drifted ? "\nDRIFT: \(([report.predictionPSI > report.threshold ? "predictions" : nil] + report.driftedFeatures.map { Optional($0) }).compactMap { $0 }.joined(separator: ", "))" : "\nno drift")
         }
     }
