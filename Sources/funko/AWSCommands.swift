@@ -148,6 +148,7 @@ struct Deploy: ParsableCommand {
             let sagemaker = SageMakerClient(config: config)
             var deployment = EndpointDeployment(sagemaker: sagemaker, endpointName: endpoint, roleARN: role, image: image)
             deployment.instanceType = instanceType; deployment.instanceCount = instanceCount
+            deployment.createIfMissing = true
             let result = try deployment.deploy(version: v, modelDataURL: remote.uri(archiveKey), now: Time.now())
             print("\(result.created ? "creating" : "updating") endpoint \(endpoint) with model \(v) on \(instanceCount) × \(instanceType)")
             if noWait { return }

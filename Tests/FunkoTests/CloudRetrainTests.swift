@@ -49,8 +49,11 @@ import Testing
                                          version: "weak", trainedAt: now - 86_400)
         try repo.save(champion)
         try repo.promote("weak", reason: "test champion", at: now - 86_400)
-        let first = EndpointDeployment(sagemaker: SageMakerClient(config: moto.config), endpointName: endpoint, roleARN: Self.role,
+        var first = EndpointDeployment(sagemaker: SageMakerClient(config: moto.config), endpointName: endpoint, roleARN: Self.role,
                                        image: SageMakerClient.xgboostImage(region: moto.region)!)
+        // Retraining never creates the endpoint (Terraform does): only a first deploy may.
+        #expect(throws: FunkoError.self) { try first.deploy(version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now) }
+        first.createIfMissing = true
         #expect(try first.deploy(version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now - 86_400).created)
 
         let proxy = try await FaultProxy(target: moto.endpoint, script: [])
@@ -145,7 +148,7 @@ import Testing
         let deployed = try #require(outcome.deployment)
         #expect(!deployed.created && deployed.endpoint == d.endpoint && deployed.endpointConfig.contains(version))
         let targets = d.proxy.amzTargets
-        #expect(targets.suffix(4) == ["SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "SageMaker.DescribeEndpoint", "SageMaker.UpdateEndpoint"])
+        #expect(targets.suffix(4) == ["SageMaker.DescribeEndpoint", "SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "SageMaker.UpdateEndpoint"])
         let config = try SageMakerClient(config: moto.config).call("DescribeEndpointConfig", ["EndpointConfigName": .string(deployed.endpointConfig)])
         #expect(config["ProductionVariants"]?.array?.first?["InstanceType"]?.string == "ml.t2.medium")
         let model = try SageMakerClient(config: moto.config).call("DescribeModel", ["ModelName": .string(deployed.model)])
@@ -201,6 +204,20 @@ import Testing
         #expect(!newCalls.contains("SageMaker.UpdateEndpoint") && !newCalls.contains("SageMaker.CreateModel"), "\(newCalls)")
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
         #expect(log.last == outcome && log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted, .keptChampion])
+    }
+
+    /// A missed completion event: the next schedule finishes the pending job before starting a new one.
+    @Test func theNextScheduleFinishesAJobWhoseEventWasMissed() async throws {
+        let d = try await deployment()
+        let f = try retrainTrigger(d)
+        let first = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        try await onThread { try trainCandidate(d, job: first.trainingJob!) }
+        let second = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        #expect(second.status == .trainingStarted && second.trainingJob != first.trainingJob)
+        let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
+        #expect(log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted])
+        let champion = try d.repository.champion()?.version
+        #expect(log[1].trainingJob == first.trainingJob && champion == first.dataset)
     }
 
     @Test func aJobWithoutItsModelOrFromElsewhereIsRefused() async throws {
