@@ -53,7 +53,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct PriceServiceTests {
+@Suite(.serialized, .ownThread) struct PriceServiceTests {
     /// A trained model over a small market, shared by the service tests.
     static let fixture: (dir: TempDir, store: SQLiteStore, model: LoadedModel, now: EpochSeconds) = {
         let dir = TempDir()

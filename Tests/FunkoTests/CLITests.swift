@@ -4,7 +4,7 @@ import Testing
 
 /// The `funko` binary as a person runs it: the happy path end to end, and every kind of bad
 /// input giving one line that says what to do and a non-zero exit.
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .ownThread) struct CLITests {
     let dir = TempDir()
     var env: [String: String] { ["FUNKO_DB": dir.file("funko.sqlite"), "FUNKO_DATA_DIR": dir.file("store"), "CI": "1"] }
 

@@ -8,7 +8,7 @@ import Testing
 /// Python xgboost 1.7 package loads `model.tar.gz` the way the container does and must predict
 /// what the Swift code predicts for the same CSV rows. `FUNKO_PYTHON` names the interpreter
 /// (scripts/test installs xgboost 1.7.6 in .venv).
-@Suite struct SageMakerCompatibilityTests {
+@Suite(.ownThread) struct SageMakerCompatibilityTests {
     var python: String {
         ProcessInfo.processInfo.environment["FUNKO_PYTHON"]
             ?? (FileManager.default.fileExists(atPath: "\(packageRoot)/.venv/bin/python") ? "\(packageRoot)/.venv/bin/python" : "/usr/bin/python3")

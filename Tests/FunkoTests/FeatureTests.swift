@@ -3,7 +3,7 @@ import Testing
 @testable import FunkoData
 @testable import FunkoFeatures
 
-@Suite struct FeatureTests {
+@Suite(.ownThread) struct FeatureTests {
     static let day = secondsPerDay
     static let release = Time.parseISO8601("2024-01-01")!
 

@@ -4,7 +4,7 @@ import Testing
 @testable import FunkoFeatures
 @testable import FunkoStore
 
-@Suite struct GeneratorTests {
+@Suite(.ownThread) struct GeneratorTests {
     @Test func sameSeedSameData() {
         let a = smallMarket(seed: 5).salesTable(), b = smallMarket(seed: 5).salesTable()
         #expect(a.pops == b.pops)

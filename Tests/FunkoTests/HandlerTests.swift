@@ -89,7 +89,9 @@ final class HandlerFixture: @unchecked Sendable {
     var environment: [String: String] { ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir] }
 
     func function(_ name: String) throws -> FunkoFunction {
-        FunkoFunction(routes: SampleEvent.routes(of: name), app: try FunkoApp(settings: settings, logger: Logger()))
+        let f = FunkoFunction(routes: SampleEvent.routes(of: name), app: try FunkoApp(settings: settings, logger: Logger()))
+        f.metrics = MetricsLogger(function: name) { _ in }  // metric lines are checked in MonitoringTests
+        return f
     }
 }
 
@@ -98,7 +100,7 @@ func testContext() -> LambdaContext {
                   invokedFunctionARN: "arn:aws:lambda:us-east-1:000000000000:function:test", traceID: nil)
 }
 
-@Suite(.serialized) struct HandlerTests {
+@Suite(.serialized, .ownThread) struct HandlerTests {
     @Test(arguments: SampleEvent.all) func sampleEventGetsTheDocumentedAnswer(_ sample: SampleEvent) throws {
         let function = try HandlerFixture.shared.function(sample.function)
         let context = testContext()

@@ -3,7 +3,7 @@ import Testing
 @testable import FunkoData
 @testable import FunkoStore
 
-@Suite struct ImportTests {
+@Suite(.ownThread) struct ImportTests {
     static let catalog = """
     id,name,series,character,funko_number,release_date,is_chase,is_exclusive,is_vaulted,base_estimated_value,exclusive_retailer,vaulted_date
     1,"Batman #01",DC Comics,Batman,1,2023-01-15,false,true,0,25.5,Target,

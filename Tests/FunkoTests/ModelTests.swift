@@ -42,7 +42,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct TrainingTests {
+@Suite(.serialized, .ownThread) struct TrainingTests {
     @Test func trainsSavesLoadsAndPredictsIdentically() throws {
         let dir = TempDir()
         let table = smallMarket(pops: 150, days: 600).salesTable()

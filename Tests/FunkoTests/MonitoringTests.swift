@@ -11,7 +11,7 @@ import Testing
 @testable import LambdaRuntime
 
 /// SPEC §9: the data-quality gate before training, and drift at serving time.
-@Suite(.serialized) struct MonitoringTests {
+@Suite(.serialized, .ownThread) struct MonitoringTests {
     @Test func psiIsZeroForTheTrainingDistributionAndGrowsWithTheShift() {
         let values = (0..<5000).map { Float($0 % 100) }
         let d = Distribution(values: values)

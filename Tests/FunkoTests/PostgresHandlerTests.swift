@@ -35,7 +35,7 @@ final class PostgresFixture: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct PostgresHandlerTests {
+@Suite(.serialized, .ownThread) struct PostgresHandlerTests {
     @Test func everySampleEventAnswersOnPostgresExactlyAsOnSQLite() throws {
         let clock = Time.now()
         for function in ["predict", "predict-batch", "history", "status"] {

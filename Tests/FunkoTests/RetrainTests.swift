@@ -10,7 +10,7 @@ import Testing
 @testable import FunkoStore
 @testable import LambdaRuntime
 
-@Suite(.serialized) struct RetrainTests {
+@Suite(.serialized, .ownThread) struct RetrainTests {
     /// A private copy of the handler fixture: retraining changes the champion.
     func copyOfFixture() throws -> (TempDir, HandlerSettings) {
         let dir = TempDir()

@@ -327,7 +327,7 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
     return cases
 }
 
-@Suite struct SigV4BotocoreTests {
+@Suite(.ownThread) struct SigV4BotocoreTests {
     var python: String { ProcessInfo.processInfo.environment["FUNKO_PYTHON"] ?? "\(packageRoot)/.venv/bin/python" }
 
     @Test func sameSignaturesAsBotocore() throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// The store contract. Every backend runs these: the embedded SQLite file and a real PostgreSQL
 /// server (started by the tests on loopback).
-@Suite struct StoreTests {
+@Suite(.ownThread) struct StoreTests {
     typealias Factory = @Sendable (TempDir) throws -> Store
     static let backends: [(String, Factory)] = [
         ("sqlite", { try SQLiteStore(path: $0.file("funko.sqlite")) }),

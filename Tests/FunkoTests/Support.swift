@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -63,4 +64,51 @@ func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
+
+/// Runs a test (or every test of a suite) on a thread of its own instead of Swift's cooperative
+/// pool. The pool has one thread per core (two here); a test that blocks for seconds (training,
+/// terraform, a child process) would otherwise starve the in-process servers other tests wait on.
+struct OwnThread: TestTrait, SuiteTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil else { return try await function() }  // the suite itself: its tests get their own
+        let executor = ThreadExecutor()
+        defer { executor.stop() }
+        try await withTaskExecutorPreference(executor) { try await function() }
+    }
+}
+
+extension Trait where Self == OwnThread {
+    static var ownThread: OwnThread { OwnThread() }
+}
+
+/// A task executor with one dedicated thread.
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+
+    init() {
+        let thread = Thread { [self] in
+            while true {
+                condition.lock()
+                while jobs.isEmpty && !stopped { condition.wait() }
+                if jobs.isEmpty { condition.unlock(); return }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock(); jobs.append(job); condition.signal(); condition.unlock()
+    }
+
+    func stop() { condition.lock(); stopped = true; condition.signal(); condition.unlock() }
 }

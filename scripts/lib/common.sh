@@ -26,15 +26,26 @@ install_system_packages() {
     fi
 }
 
-# A Python virtualenv in .venv with the pinned tools the tests and benchmarks compare against
-# (xgboost 1.7.x as in SageMaker's container, pandas for the feature-build reference).
-python_env() {
-    local req="$ROOT/scripts/requirements-dev.txt"
-    if [ ! -x .venv/bin/python ] || ! cmp -s "$req" .venv/requirements-dev.txt; then
-        log "setting up .venv (pip: $(tr '\n' ' ' < "$req"))"
-        python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check -r "$req"
-        cp "$req" .venv/requirements-dev.txt
+# A virtualenv at $1 with the pinned packages of requirements file $2, rebuilt when the pins change.
+venv_from() {
+    local dir="$ROOT/$1" req="$ROOT/$2"
+    if [ ! -x "$dir/bin/python" ] || ! cmp -s "$req" "$dir/requirements.txt"; then
+        log "setting up $1 (pip: $(tr '\n' ' ' < "$req"))"
+        python3 -m venv "$dir"
+        "$dir/bin/pip" install -q --disable-pip-version-check -r "$req"
+        cp "$req" "$dir/requirements.txt"
     fi
+}
+
+# .venv: the pinned tools the tests and benchmarks compare against (xgboost 1.7.x as in
+# SageMaker's container, pandas for the feature-build reference, moto, botocore, awslambdaric).
+python_env() {
+    venv_from .venv scripts/requirements-dev.txt
     export FUNKO_PYTHON="$ROOT/.venv/bin/python"
+}
+
+# .venv-checkov: checkov pins boto3 1.35, which cannot share .venv with botocore 1.43.
+checkov_env() {
+    venv_from .venv-checkov scripts/requirements-checkov.txt
+    export FUNKO_CHECKOV="$ROOT/.venv-checkov/bin/checkov"
 }

@@ -1,0 +1,253 @@
+"""Lambda package figures for scripts/bench (SPEC §11, §12); run by scripts/bench-lambda as root.
+
+    python3 scripts/bench_lambda.py ZIP_DIR BIN_DIR DATA_DIR [RUNS] [INVOCATIONS]
+
+Prints a Markdown section: each zip's size (zipped, unzipped), the cold start of the predict
+handler (exec -> first response through a Runtime API, model loaded) packaged and run in an
+otherwise empty root (chroot, as /var/task/bootstrap) next to the same release binary unpacked
+on this machine, and the peak RSS of a warm predict handler after INVOCATIONS invocations.
+
+The Runtime API here is a small standard-library server (next / response / error / init error),
+the same for every variant, so the figures differ only by what is started. Standard library only.
+"""
+import http.server
+import json
+import os
+import queue
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+
+ZIPS, BIN, DATA = sys.argv[1], sys.argv[2], sys.argv[3]
+RUNS = int(sys.argv[4]) if len(sys.argv) > 4 else 15
+INVOCATIONS = int(sys.argv[5]) if len(sys.argv) > 5 else 100
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HANDLERS = ["predict", "predict-batch", "history", "retrain-trigger", "status"]
+MB = 1024 * 1024
+# Sample events that predict answers with 200 (HTTP) or a prediction (direct).
+PREDICT_EVENTS = ["predict.json", "predict-defaults.json", "predict-base64-body.json", "predict-rest-v1.json",
+                  "predict-function-url.json", "predict-direct.json"]
+
+
+class RuntimeAPI:
+    """One function instance's Runtime API: events go in, (answer, seconds since `mark`) come out."""
+
+    def __init__(self):
+        self.events, self.answers = queue.Queue(), queue.Queue()
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path != "/2018-06-01/runtime/invocation/next":
+                    return self.reply(404)
+                api.first_next = api.first_next or time.perf_counter()
+                request_id, event = api.events.get()
+                if request_id is None:  # shutting down
+                    return self.reply(500)
+                self.reply(200, event, [
+                    ("Lambda-Runtime-Aws-Request-Id", request_id),
+                    ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000)),
+                    ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:predict"),
+                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                    ("Content-Type", "application/json")])
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                at = time.perf_counter()
+                if self.path.endswith("/response"):
+                    api.answers.put((True, body, at))
+                elif self.path.endswith("/error"):
+                    api.answers.put((False, body, at))
+                else:
+                    return self.reply(404)
+                self.reply(202, b'{"status":"OK"}')
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.handle_error = lambda *_: None  # a killed instance resets its connection
+        self.first_next = None
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.address = "127.0.0.1:%d" % self.server.server_address[1]
+        self.count = 0
+
+    def send(self, event):
+        self.count += 1
+        self.events.put(("%08d-0000-4000-8000-000000000000" % self.count, event))
+
+    def answer(self, timeout=60):
+        ok, body, at = self.answers.get(timeout=timeout)
+        if not ok:
+            raise RuntimeError("function error: %s" % body[:300])
+        return body, at
+
+    def close(self):
+        self.events.put((None, None))
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def lambda_env(api, task_root, data):
+    """What Lambda sets for a provided.al2023 function, and the data; nothing inherited."""
+    return {
+        "AWS_LAMBDA_RUNTIME_API": api.address, "AWS_LAMBDA_FUNCTION_NAME": "predict",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/predict", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "_HANDLER": "predict",
+        "LAMBDA_TASK_ROOT": task_root, "LAMBDA_RUNTIME_DIR": "/var/runtime", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+        "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        "FUNKO_DB": data + "/funko.sqlite", "FUNKO_DATA_DIR": data + "/store",
+    }
+
+
+def start(variant, api):
+    """Starts one instance; returns the process and the time of the exec."""
+    if variant == "unpacked":
+        cmd, env = [BIN + "/predict"], lambda_env(api, BIN, DATA)
+    else:
+        cmd, env = ["/usr/sbin/chroot", empty_root, "/var/task/bootstrap"], lambda_env(api, "/var/task", "/tmp/data")
+    log = open(os.devnull, "wb")
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/")
+    return p, t0
+
+
+def stop(p, api):
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    api.close()
+
+
+def cold_start(variant, event):
+    api = RuntimeAPI()
+    api.send(event)  # waiting before the exec, as on Lambda
+    p, t0 = start(variant, api)
+    try:
+        _, at = api.answer()
+        return (at - t0) * 1000, (api.first_next - t0) * 1000
+    finally:
+        stop(p, api)
+
+
+def warm_rss(variant, events):
+    """VmHWM/VmRSS (MB) of one instance after INVOCATIONS invocations (the exec chain keeps the pid)."""
+    api = RuntimeAPI()
+    p, _ = start(variant, api)
+    try:
+        for i in range(INVOCATIONS):
+            api.send(events[i % len(events)])
+            api.answer()
+        status = dict(line.split(":", 1) for line in open("/proc/%d/status" % p.pid))
+        exe = os.readlink("/proc/%d/exe" % p.pid)
+        kb = lambda k: int(status[k].split()[0]) / 1024
+        return kb("VmHWM"), kb("VmRSS"), exe
+    finally:
+        stop(p, api)
+
+
+def read(name):
+    with open(os.path.join(ROOT, "events", name), "rb") as f:
+        return f.read()
+
+
+# Sizes
+size_rows = []
+for h in HANDLERS:
+    path = os.path.join(ZIPS, h + ".zip")
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        binary = next(i.file_size for i in infos if i.filename == "bin/" + h)
+        libs = sum(i.file_size for i in infos if i.filename.startswith("lib/"))
+        size_rows.append((h, os.path.getsize(path), sum(i.file_size for i in infos), binary, libs, len(infos)))
+
+# The empty root: the predict zip in /var/task, a static /bin/sh, the data in /tmp/data.
+empty_root = tempfile.mkdtemp(prefix="funko-bench-root.")
+try:
+    os.makedirs(empty_root + "/var/task")
+    os.makedirs(empty_root + "/bin")
+    subprocess.run(["unzip", "-q", os.path.join(ZIPS, "predict.zip"), "-d", empty_root + "/var/task"], check=True)
+    shutil.copy2("/bin/busybox", empty_root + "/bin/sh")
+    shutil.copytree(DATA, empty_root + "/tmp/data")
+
+    predict = read("predict.json")
+    variants = ["unpacked", "packaged"]
+    for v in variants:  # warm the page cache; not counted
+        cold_start(v, predict)
+    cold = {v: [] for v in variants}
+    init = {v: [] for v in variants}
+    for _ in range(RUNS):  # interleaved, so both see the same machine
+        for v in variants:
+            total, ready = cold_start(v, predict)
+            cold[v].append(total)
+            init[v].append(ready)
+    events = [read(e) for e in PREDICT_EVENTS]
+    rss = {v: warm_rss(v, events) for v in variants}
+finally:
+    shutil.rmtree(empty_root, ignore_errors=True)
+
+db = sqlite3.connect(DATA + "/funko.sqlite")
+pops = db.execute("select count(*) from funko_pops").fetchone()[0]
+sales = db.execute("select count(*) from price_history").fetchone()[0]
+db.close()
+champion = json.load(open(DATA + "/store/models/champion.json"))["version"]
+meta = json.load(open("%s/store/models/%s/metadata.json" % (DATA, champion)))
+model_mb = os.path.getsize("%s/store/models/%s/model.tar.gz" % (DATA, champion)) / MB
+
+med = {v: statistics.median(cold[v]) for v in variants}
+out = []
+w = out.append
+w("## Lambda packages (SPEC §11)\n")
+w("Written by `scripts/bench lambda` on %s (%d cores, %s). `scripts/package` zips, one per handler:"
+  % (time.strftime("%Y-%m-%d", time.gmtime()), os.cpu_count(), os.uname().machine))
+w("`bootstrap`, the stripped release binary (Swift standard library and Foundation linked in) and")
+w("every shared library it loads, glibc and its loader included. Lambda's limits: 50 MB zipped,")
+w("250 MB unzipped.\n")
+w("| handler | zipped MB | unzipped MB | binary MB | lib/ MB | files |")
+w("|---|---:|---:|---:|---:|---:|")
+for h, zipped, unzipped, binary, libs, files in size_rows:
+    w("| %s | %.1f | %.1f | %.1f | %.1f | %d |" % (h, zipped / MB, unzipped / MB, binary / MB, libs / MB, files))
+w("")
+w("Cold start of `predict`: exec → first response through a local Runtime API (`scripts/bench_lambda.py`),")
+w("`events/predict.json`, the model loaded during it (%s Pops, %s sales, a champion of %d trees, %.1f MB"
+  % (format(pops, ","), format(sales, ","), meta["best_iteration"] + 1, model_mb))
+w("`model.tar.gz`). *Packaged*: `chroot ROOT /var/task/bootstrap` in a root holding only the unpacked")
+w("zip, a static busybox `/bin/sh` and the data (the bootstrap runs the binary through the bundled")
+w("loader and lib/). *Unpacked*: the same release binary before stripping, run directly with this")
+w("machine's libraries, in the same run. Median of %d runs each, interleaved, after one warm-up run each.\n" % RUNS)
+w("| | median ms | min ms | max ms | of which exec → first `next` (init), median ms |")
+w("|---|---:|---:|---:|---:|")
+names = {"packaged": "packaged zip in an empty root", "unpacked": "unpacked binary (reference)"}
+for v in ["packaged", "unpacked"]:
+    w("| %s | %.1f | %.1f | %.1f | %.1f |" % (names[v], med[v], min(cold[v]), max(cold[v]), statistics.median(init[v])))
+w("| ratio packaged / unpacked | %.2f | | | |" % (med["packaged"] / med["unpacked"]))
+w("")
+w("Peak RSS (`VmHWM` of the handler process) of a warm `predict` after %d invocations (the %d predict"
+  % (INVOCATIONS, len(PREDICT_EVENTS)))
+w("sample events in turn), against Lambda's smallest memory size of 128 MB:\n")
+w("| | peak RSS MB | RSS at the end MB |")
+w("|---|---:|---:|")
+for v in ["packaged", "unpacked"]:
+    w("| %s | %.1f | %.1f |" % (names[v], rss[v][0], rss[v][1]))
+print("\n".join(out))
+print("bench_lambda: cold start ms %s; init ms %s; rss %s" % ({v: [round(x, 1) for x in cold[v]] for v in variants},
+      {v: [round(x, 1) for x in init[v]] for v in variants}, rss), file=sys.stderr)
