@@ -59,6 +59,8 @@ import Testing
     /// false): moto 5.2 lacks Application Auto Scaling's ListTagsForResource, which the provider
     /// reads after creating the target, so the create never finishes. Everything else, the
     /// SageMaker model, endpoint configuration and endpoint included, is created.
+    static let databaseURL = "postgresql://funko:not-a-secret@db.example.com:5432/postgres?sslmode=require"
+
     @Test(.timeLimit(.minutes(5))) func appliesToMotoReadsBackAndDestroys() throws {
         let started = Date()
         let tf = try Terraform()
@@ -94,7 +96,7 @@ import Testing
         try """
             name_prefix              = "\(prefix)"
             lambda_zip_dir           = "\(zips)"
-            database_url             = "postgresql://funko:not-a-secret@db.example.com:5432/postgres?sslmode=require"
+            database_url             = "\(Self.databaseURL)"
             sagemaker_model_key      = "models/v1/model.tar.gz"
             enable_autoscaling       = false
             alarm_email              = "ops@example.com"
@@ -129,6 +131,10 @@ import Testing
         try #require(check.status == 0, "reading the stack back: \(check.stderr)")
         let facts = try JSON.decode(JSONValue.self, from: Array(check.stdout.utf8))
         Self.verify(facts, prefix: prefix)
+        // The URL reached SSM as a write-only value: decrypted there, absent from the state.
+        #expect(facts["parameter"]?["value"]?.string == Self.databaseURL)
+        let state = try tf.run(["state", "pull"], in: copy, env: env)
+        #expect(state.status == 0 && state.stdout.contains("aws_ssm_parameter") && !state.stdout.contains("not-a-secret"))
 
         let destroy = try tf.run(["destroy", "-auto-approve", "-input=false", "-no-color", "-var-file=moto.tfvars"], in: copy, env: env)
         destroyed = true
@@ -187,7 +193,7 @@ import Testing
             #expect(f["runtime"]?.string == "provided.al2023" && f["handler"]?.string == "bootstrap", "\(name)")
             #expect(f["architectures"]?.tfArray?.map(\.string) == ["x86_64"], "\(name)")
             #expect(f["memory"]?.tfNumber == (name == "retrain-trigger" ? 1024 : 256), "\(name)")
-            #expect(f["timeout"]?.tfNumber == (name == "retrain-trigger" ? 900 : 30), "\(name)")
+            #expect(f["timeout"]?.tfNumber == (name == "retrain-trigger" ? 900 : 10), "\(name)")
             #expect(f["tracing"]?.string == "Active", "\(name)")
             #expect(f["role"]?.string?.hasSuffix(":role/\(fn(name))-lambda") == true, "\(name)")
             let env = f["environment"]?.tfObject ?? [:]

@@ -129,8 +129,8 @@ facts["bucket"] = {
 
 # The database URL parameter.
 parameter = functions["predict"]["environment"]["DATABASE_URL_PARAMETER"]
-p = ssm.get_parameter(Name=parameter)["Parameter"]
-facts["parameter"] = {"name": parameter, "type": p["Type"]}
+p = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]
+facts["parameter"] = {"name": parameter, "type": p["Type"], "value": p["Value"]}
 
 # SageMaker endpoint.
 endpoint = functions["predict"]["environment"]["SAGEMAKER_ENDPOINT_NAME"]

@@ -6,5 +6,7 @@ resource "aws_ssm_parameter" "database_url" {
   description = "PostgreSQL connection URL of the ${local.prefix} functions"
   type        = "SecureString"
   key_id      = aws_kms_key.main.arn
-  value       = var.database_url
+  # Write-only (Terraform 1.11+): the URL is sent to SSM and kept in neither plan nor state.
+  value_wo         = var.database_url
+  value_wo_version = var.database_url_version
 }

@@ -83,13 +83,25 @@ variable "kms_deletion_window_days" {
 # --- Database ------------------------------------------------------------------------------
 
 variable "database_url" {
-  description = "PostgreSQL (Supabase) connection URL, e.g. postgresql://USER:PASSWORD@HOST:5432/postgres?sslmode=require. Stored as an SSM SecureString; the functions get only the parameter name. It is also in the Terraform state: keep the state in an encrypted, access-controlled backend."
+  description = "PostgreSQL (Supabase) connection URL, e.g. postgresql://USER:PASSWORD@HOST:5432/postgres?sslmode=require. Written to an SSM SecureString as a write-only value: it is in neither the plan nor the state, and the functions get only the parameter name. Needed on every plan and apply (TF_VAR_database_url); to change the stored URL, also raise database_url_version."
   type        = string
   sensitive   = true
+  ephemeral   = true
 
   validation {
     condition     = can(regex("^postgres(ql)?://.+", var.database_url))
     error_message = "database_url must be a postgres:// or postgresql:// URL."
+  }
+}
+
+variable "database_url_version" {
+  description = "Raise by one to write a new database_url into SSM: Terraform keeps no copy of a write-only value to compare with."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.database_url_version >= 1 && floor(var.database_url_version) == var.database_url_version
+    error_message = "database_url_version must be a whole number from 1."
   }
 }
 
@@ -102,7 +114,7 @@ variable "lambda_zip_dir" {
 }
 
 variable "lambda_memory_mb" {
-  description = "Memory of each function in MB (CPU grows with it)."
+  description = "Memory of each function in MB. Measured (docs/benchmarks.md): a warm predict peaks at about 53 MB RSS, so 128 MB would hold it; 256 MB is chosen because Lambda's CPU share grows with memory and halves the cold start's model load. retrain-trigger peaks at about 350-530 MB building the dataset of 1M sales (scripts/bench pipeline): 1024 MB leaves room for growth."
   type        = map(number)
   default = {
     "predict"         = 256
@@ -119,13 +131,13 @@ variable "lambda_memory_mb" {
 }
 
 variable "lambda_timeout_seconds" {
-  description = "Timeout of each function in seconds. API Gateway gives up after 30 s, so the API functions gain nothing above 30."
+  description = "Timeout of each function in seconds. Measured (docs/benchmarks.md): a cold start takes about 65 ms and a warm embedded prediction 0.1 ms; in sagemaker mode an InvokeEndpoint attempt is capped at SAGEMAKER_TIMEOUT_SECONDS (5) and retries stop at the deadline, so 10 s covers a slow endpoint plus a database reconnect. retrain-trigger builds the dataset of 1M sales in about 5 s and, with training_mode = local, trains for minutes: 900 s, Lambda's maximum."
   type        = map(number)
   default = {
-    "predict"         = 30
-    "predict-batch"   = 30
-    "history"         = 30
-    "status"          = 30
+    "predict"         = 10
+    "predict-batch"   = 10
+    "history"         = 10
+    "status"          = 10
     "retrain-trigger" = 900
   }
 

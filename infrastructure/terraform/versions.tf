@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11.0" # write-only attributes keep the database URL out of the state
 
   required_providers {
     aws = {
