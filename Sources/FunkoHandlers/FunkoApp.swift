@@ -30,7 +30,8 @@ public final class FunkoApp {
         public var drift: DriftReport?
     }
 
-    public init(settings: HandlerSettings, logger: Logger) throws {
+    /// `loadModel` false: only the store and artifact store (retraining from the command line).
+    public init(settings: HandlerSettings, logger: Logger, loadModel: Bool = true) throws {
         self.settings = settings
         let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker || settings.trainingMode == .sagemaker
             || settings.databaseURLParameter != nil
@@ -53,10 +54,12 @@ public final class FunkoApp {
             runtime = nil; sagemaker = nil
         }
         checkedAt = Time.monotonic()
+        guard loadModel else { return }
         do {
             if let champion = try repository.champion() {
-                model = try load(servingVersion(champion, logger: logger))
-                logger.info("model loaded", ["modelVersion": .string(champion.version), "inferenceMode": .string(settings.inferenceMode.rawValue),
+                let version = servingVersion(champion, logger: logger)
+                model = try load(version)
+                logger.info("model loaded", ["modelVersion": .string(version), "inferenceMode": .string(settings.inferenceMode.rawValue),
                                              "artifacts": .string(repository.store.description)])
             } else {
                 logger.warn("no champion model yet: predictions answer 503 until one is trained", ["artifacts": .string(repository.store.description)])
@@ -105,7 +108,7 @@ public final class FunkoApp {
             guard version != model?.metadata.version else { return model }
             model = try load(version)
             drift.reset()
-            logger.info("model reloaded", ["modelVersion": .string(champion.version)])
+            logger.info("model reloaded", ["modelVersion": .string(version)])
         } catch {
             logger.error("model refresh failed; keeping the loaded model", ["error": .string("\(error)")])
         }

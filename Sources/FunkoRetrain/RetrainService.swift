@@ -59,9 +59,18 @@ public struct RetrainService {
     /// (polling covers a missed completion event) and a job still running is not doubled.
     public func run(now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
         if training != nil, let pending = try pendingJob() {
-            let outcome = try complete(job: pending, now: now, force: force)
-            if outcome.status == .trainingRunning { return outcome }
-            log("\(pending): \(outcome.status.rawValue): \(outcome.reason)")
+            do {
+                let outcome = try complete(job: pending, now: now, force: force)
+                if outcome.status == .trainingRunning { return outcome }
+                log("\(pending): \(outcome.status.rawValue): \(outcome.reason)")
+            } catch {
+                // A job that cannot be finished must not block every later run: record it and go on.
+                var o = RetrainOutcome(status: .trainingFailed, candidate: nil, champion: try repository.champion()?.version,
+                                       reason: "training job \(pending) could not be finished: \(error)", decidedAt: Time.iso8601(now))
+                o.trainingJob = pending
+                try record(o)
+                log(o.reason)
+            }
         }
         return try run(sales: try store.salesTable(since: nil), now: now, force: force, log: log)
     }

@@ -259,7 +259,7 @@ struct RetrainOptions: ParsableArguments {
         if let p = aws.prefix { env["MODEL_PREFIX"] = p }
         if let p = aws.profile { env["AWS_PROFILE"] = p }
         if local { env["TRAINING_MODE"] = "local" }
-        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: Logger(quiet: true))
+        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: Logger(quiet: true), loadModel: false)
         return try app.retrainService()
     }
 }

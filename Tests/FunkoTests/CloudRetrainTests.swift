@@ -234,6 +234,12 @@ import Testing
         }
         #expect(missing?.message.contains("does not exist") == true, "\(String(describing: missing))")
         #expect(try d.repository.champion()?.version == "weak")
+        // Such a job does not block the next week: it is recorded as failed and a new job starts.
+        let next = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        #expect(next.status == .trainingStarted && next.trainingJob != started.trainingJob)
+        let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
+        #expect(log.map(\.status) == [.trainingStarted, .trainingFailed, .trainingStarted])
+        #expect(log[1].reason.contains("could not be finished") && log[1].trainingJob == started.trainingJob)
     }
 
     @Test func rollbackRestoresThePreviousChampionOnTheEndpoint() async throws {
