@@ -70,12 +70,14 @@ public enum Pipeline {
         try store.put(p + "schema.json", Array(try JSON.encode(dataset.schema, pretty: true).utf8))
     }
 
-    /// The dataset's rows rebuilt from the store's sales: the sales up to the cutoff, the
-    /// dataset's vocabularies and split. Sales imported later with older dates would add rows;
-    /// they are few and both models are scored on the same rows either way.
+    /// The dataset's rows rebuilt from the store's sales: the sales up to the cutoff, with the
+    /// dataset's vocabularies and window boundaries. Sales imported since with older dates add
+    /// rows; both models are scored on the same rows either way.
     public static func rebuild(_ schema: DatasetSchema, from table: SalesTable, config: TrainingConfig) throws -> TrainingData {
-        guard let cutoff = Time.parseISO8601(schema.cutoff) else {
-            throw FunkoError.badRequest("dataset \(schema.version): cutoff \"\(schema.cutoff)\" is not an ISO 8601 time")
+        guard let cutoff = Time.parseISO8601(schema.cutoff),
+              let validationStart = schema.windows["validation"].flatMap({ Time.parseISO8601($0.from) }),
+              let testStart = schema.windows["test"].flatMap({ Time.parseISO8601($0.from) }) else {
+            throw FunkoError.badRequest("dataset \(schema.version): schema.json lacks a valid cutoff or validation and test windows")
         }
         var upTo = SalesTable(pops: table.pops)
         upTo.reserve(table.count)
@@ -85,7 +87,8 @@ public enum Pipeline {
         }
         var config = config
         config.transform = schema.targetTransform
-        return try TrainingData.prepare(upTo, config: config, encoders: schema.vocabularies)
+        return try TrainingData.prepare(upTo, config: config, encoders: schema.vocabularies,
+                                        windows: (validationStart: validationStart, testStart: testStart))
     }
 }
 

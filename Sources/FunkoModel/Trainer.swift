@@ -43,11 +43,18 @@ public struct TimeSplit: Sendable {
     public var last: EpochSeconds
 
     public init(times: [EpochSeconds], validationFraction: Double, testFraction: Double) {
+        let first = times.min() ?? 0, last = times.max() ?? 0
+        let span = Double(last - first)
+        let testStart = last - EpochSeconds(span * testFraction)
+        self.init(times: times, validationStart: testStart - EpochSeconds(span * validationFraction), testStart: testStart)
+    }
+
+    /// Fixed boundaries: a dataset's own windows, whatever sales were added since.
+    public init(times: [EpochSeconds], validationStart: EpochSeconds, testStart: EpochSeconds) {
         first = times.min() ?? 0
         last = times.max() ?? 0
-        let span = Double(last - first)
-        testStart = last - EpochSeconds(span * testFraction)
-        validationStart = testStart - EpochSeconds(span * validationFraction)
+        self.validationStart = validationStart
+        self.testStart = testStart
         for (i, t) in times.enumerated() {
             if t >= testStart { test.append(i) } else if t >= validationStart { validation.append(i) } else { train.append(i) }
         }
@@ -75,6 +82,7 @@ public struct TrainingData {
     /// `encoders` nil fits the vocabularies on the table's catalog (a new dataset); a dataset's
     /// own vocabularies rebuild exactly its rows.
     public static func prepare(_ table: SalesTable, config: TrainingConfig, encoders: Encoders? = nil,
+                               windows: (validationStart: EpochSeconds, testStart: EpochSeconds)? = nil,
                                progress: Progress? = nil) throws -> TrainingData {
         guard table.count > 0 else {
             throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
@@ -82,7 +90,8 @@ public struct TrainingData {
         let encoders = encoders ?? Encoders(fitting: table.pops)
         let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
         let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
-        let split = TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
+        let split = windows.map { TimeSplit(times: table.soldAt, validationStart: $0.validationStart, testStart: $0.testStart) }
+            ?? TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
         return TrainingData(table: table, encoders: encoders, features: features, references: refs, split: split, config: config)
     }
 

@@ -77,6 +77,22 @@ import Testing
         _ = dir
     }
 
+    /// A SageMaker-trained model is finished on its dataset's rows, rebuilt from the store:
+    /// the same windows even when older sales were imported in between, and nothing after the cutoff.
+    @Test func aDatasetRebuildsWithItsOwnWindows() throws {
+        let table = smallMarket(pops: 60).salesTable()
+        let dataset = try Pipeline.build(table, config: quickConfig(), version: "v", now: Time.now())
+        var later = table
+        later.append(pop: 0, soldAt: table.soldAt.min()! - 400 * secondsPerDay, price: 12, condition: .mint, marketplace: .ebay)  // an old import
+        later.append(pop: 1, soldAt: table.soldAt.max()! + secondsPerDay, price: 15, condition: .mint, marketplace: .ebay)       // after the cutoff
+        later.sortByPopAndTime()
+        let rebuilt = try Pipeline.rebuild(dataset.schema, from: later, config: quickConfig())
+        #expect(rebuilt.split.validationStart == dataset.data.split.validationStart && rebuilt.split.testStart == dataset.data.split.testStart)
+        #expect(rebuilt.split.test.count == dataset.data.split.test.count && rebuilt.split.validation.count == dataset.data.split.validation.count)
+        #expect(rebuilt.split.train.count == dataset.data.split.train.count + 1)
+        #expect(rebuilt.encoders == dataset.data.encoders)
+    }
+
     @Test func qualityGateNamesEachProblem() {
         var table = smallMarket(pops: 60).salesTable()
         table.price[3] = -4
