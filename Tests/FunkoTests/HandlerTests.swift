@@ -163,6 +163,15 @@ func testContext() -> LambdaContext {
         #expect(throws: FunkoError.badRequest("INFERENCE_MODE \"cloud\" is not supported: use one of embedded, sagemaker")) {
             try HandlerSettings.fromEnvironment(["INFERENCE_MODE": "cloud"])
         }
+        #expect(throws: FunkoError.badRequest("TRAINING_MODE \"cloud\" is not supported: use one of local, sagemaker")) {
+            try HandlerSettings.fromEnvironment(["TRAINING_MODE": "cloud"])
+        }
+        #expect(throws: FunkoError.badRequest("TRAINING_MODE=sagemaker needs SAGEMAKER_ROLE_ARN, the IAM role SageMaker assumes (arn:aws:iam::ACCOUNT:role/NAME)")) {
+            try HandlerSettings.fromEnvironment(["TRAINING_MODE": "sagemaker", "MODEL_BUCKET": "b"])
+        }
+        #expect(throws: FunkoError.badRequest("TRAINING_MODE=sagemaker needs MODEL_BUCKET: SageMaker reads datasets from S3")) {
+            try HandlerSettings.fromEnvironment(["TRAINING_MODE": "sagemaker", "SAGEMAKER_ROLE_ARN": "arn:aws:iam::1:role/r"])
+        }
         let s = try? HandlerSettings.fromEnvironment(["FUNKO_DB": "/x.sqlite", "FUNKO_DATA_DIR": "/store"])
         #expect(s?.databasePath == "/x.sqlite" && s?.dataDir == "/store" && s?.inferenceMode == .embedded)
     }
