@@ -4,7 +4,7 @@ locals {
   # The environment every handler reads (Sources/FunkoHandlers/Settings.swift).
   common_environment = {
     INFERENCE_MODE            = var.inference_mode
-    SAGEMAKER_ENDPOINT_NAME   = local.endpoint_name
+    SAGEMAKER_ENDPOINT_NAME   = var.create_sagemaker_endpoint ? local.endpoint_name : "" # empty: promotions only move champion.json
     SAGEMAKER_TIMEOUT_SECONDS = tostring(var.sagemaker_timeout_seconds)
     MODEL_BUCKET              = aws_s3_bucket.artifacts.id
     MODEL_PREFIX              = var.model_prefix
@@ -63,6 +63,13 @@ resource "aws_lambda_function" "function" {
     for_each = each.key == "retrain-trigger" ? [1] : []
     content {
       target_arn = aws_sqs_queue.retrain_dlq.arn
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.inference_mode == "embedded" || var.create_sagemaker_endpoint
+      error_message = "inference_mode = \"sagemaker\" needs create_sagemaker_endpoint = true: the functions would call an endpoint that never exists."
     }
   }
 
