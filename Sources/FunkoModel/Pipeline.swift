@@ -65,7 +65,7 @@ public enum Pipeline {
         }
         let d = dataset.data
         for (name, idx) in [("train", d.split.train), ("validation", d.split.validation), ("test", d.split.test)] {
-            try store.put(p + "\(name).csv", Array(SageMakerCSV.rows(d.inputs(idx), labels: d.labels(idx)).utf8))
+            try store.put(p + "\(name).csv", SageMakerCSV.bytes(d.inputs(idx), labels: d.labels(idx)))
         }
         try store.put(p + "schema.json", Array(try JSON.encode(dataset.schema, pretty: true).utf8))
     }
