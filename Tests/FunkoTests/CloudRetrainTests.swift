@@ -259,9 +259,5 @@ import Testing
 }
 
 extension JSONValue {
-    var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    var objectOfStrings: [String: String]? {
-        guard case .object(let o) = self else { return nil }
-        return o.compactMapValues(\.string)
-    }
+    var objectOfStrings: [String: String]? { object?.compactMapValues(\.string) }
 }

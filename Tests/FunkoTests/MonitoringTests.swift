@@ -171,7 +171,3 @@ final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
 }
-
-extension JSONValue {
-    var number: Double? { if case .number(let n) = self { return n }; return nil }
-}

@@ -170,7 +170,7 @@ import Testing
         func fn(_ name: String) -> String { "\(prefix)-\(name)" }
 
         // The five routes of SPEC §5, each onto the function Sources/FunkoHandlers serves it from.
-        let routes = facts["routes"]?.tfObject ?? [:]
+        let routes = facts["routes"]?.object ?? [:]
         #expect(Set(routes.keys) == ["GET /health", "GET /model/status", "POST /predict", "POST /predict/batch", "GET /history/{funko_pop_id}"])
         for (route, function) in ["GET /health": "status", "GET /model/status": "status", "POST /predict": "predict",
                                   "POST /predict/batch": "predict-batch", "GET /history/{funko_pop_id}": "history"] {
@@ -178,25 +178,25 @@ import Testing
             #expect(routes[route]?["payload"]?.string == "2.0", "\(route)")
         }
         let stage = facts["stage"]
-        #expect(stage?["throttling"]?["ThrottlingRateLimit"]?.tfNumber == 50)
-        #expect(stage?["throttling"]?["ThrottlingBurstLimit"]?.tfNumber == 100)
+        #expect(stage?["throttling"]?["ThrottlingRateLimit"]?.number == 50)
+        #expect(stage?["throttling"]?["ThrottlingBurstLimit"]?.number == 100)
         #expect(stage?["access_log_destination"]?.string?.hasSuffix(":log-group:/aws/apigateway/\(prefix)-api") == true)
         let format = (try? JSON.decode([String: String].self, from: Array((stage?["access_log_format"]?.string ?? "").utf8))) ?? [:]
         #expect(format["requestId"] == "$context.requestId" && format["status"] == "$context.status", "access log format: \(format)")
 
         // Functions: runtime, sizes, the environment contract, tracing, who may invoke them.
-        let functions = facts["functions"]?.tfObject ?? [:]
+        let functions = facts["functions"]?.object ?? [:]
         let common: Set<String> = ["INFERENCE_MODE", "SAGEMAKER_ENDPOINT_NAME", "SAGEMAKER_TIMEOUT_SECONDS", "MODEL_BUCKET", "MODEL_PREFIX",
                                    "MODEL_REFRESH_SECONDS", "DATABASE_URL_PARAMETER"]
         for name in functions.keys.sorted() {
             let f = functions[name]!
             #expect(f["runtime"]?.string == "provided.al2023" && f["handler"]?.string == "bootstrap", "\(name)")
-            #expect(f["architectures"]?.tfArray?.map(\.string) == ["x86_64"], "\(name)")
-            #expect(f["memory"]?.tfNumber == (name == "retrain-trigger" ? 1024 : 256), "\(name)")
-            #expect(f["timeout"]?.tfNumber == (name == "retrain-trigger" ? 900 : 10), "\(name)")
+            #expect(f["architectures"]?.array?.map(\.string) == ["x86_64"], "\(name)")
+            #expect(f["memory"]?.number == (name == "retrain-trigger" ? 1024 : 256), "\(name)")
+            #expect(f["timeout"]?.number == (name == "retrain-trigger" ? 900 : 10), "\(name)")
             #expect(f["tracing"]?.string == "Active", "\(name)")
             #expect(f["role"]?.string?.hasSuffix(":role/\(fn(name))-lambda") == true, "\(name)")
-            let env = f["environment"]?.tfObject ?? [:]
+            let env = f["environment"]?.object ?? [:]
             let expected = name == "retrain-trigger"
                 ? common.union(["TRAINING_MODE", "SAGEMAKER_ROLE_ARN", "TRAINING_INSTANCE_TYPE", "ENDPOINT_INSTANCE_TYPE", "TRAINING_JOB_PREFIX"]) : common
             #expect(Set(env.keys) == expected, "\(name) environment: \(env.keys.sorted())")
@@ -207,15 +207,15 @@ import Testing
         let retrainEnv = functions["retrain-trigger"]?["environment"]
         #expect(retrainEnv?["TRAINING_INSTANCE_TYPE"]?.string == "ml.m5.large" && retrainEnv?["ENDPOINT_INSTANCE_TYPE"]?.string == "ml.t2.medium")
         #expect(retrainEnv?["SAGEMAKER_ROLE_ARN"]?.string?.hasSuffix(":role/\(prefix)-sagemaker") == true)
-        func sources(_ name: String) -> [String] { functions[name]?["permissions"]?.tfArray?.compactMap { $0["source_arn"]?.string } ?? [] }
+        func sources(_ name: String) -> [String] { functions[name]?["permissions"]?.array?.compactMap { $0["source_arn"]?.string } ?? [] }
         #expect(sources("predict").count == 1 && sources("predict")[0].hasSuffix("/*/POST/predict"), "\(sources("predict"))")
         #expect(sources("history").count == 1 && sources("history")[0].hasSuffix("/*/GET/history/*"), "\(sources("history"))")
         #expect(Set(sources("status").map { String($0.split(separator: "/", maxSplits: 2).last ?? "") }) == ["GET/health", "GET/model/status"], "\(sources("status"))")
         #expect(Set(sources("retrain-trigger").map { String($0.split(separator: "/").last ?? "") }) == [fn("weekly-retrain"), fn("training-job-state")])
 
         // Least privilege: exactly the actions each handler uses.
-        let roles = facts["roles"]?.tfObject ?? [:]
-        func actions(_ role: String) -> Set<String> { Set(roles[role]?["actions"]?.tfArray?.compactMap(\.string) ?? []) }
+        let roles = facts["roles"]?.object ?? [:]
+        func actions(_ role: String) -> Set<String> { Set(roles[role]?["actions"]?.array?.compactMap(\.string) ?? []) }
         let base: Set<String> = ["logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                                  "ssm:GetParameter", "kms:Decrypt", "s3:GetObject", "s3:ListBucket"]
         #expect(actions("\(fn("predict"))-lambda") == base.union(["sagemaker:InvokeEndpoint"]))
@@ -227,35 +227,35 @@ import Testing
             "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:CreateModel", "sagemaker:CreateEndpointConfig",
             "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint",
         ]))
-        let passRole = roles["\(fn("retrain-trigger"))-lambda"]?["statements"]?.tfArray?.first { $0["Action"]?.string == "iam:PassRole" || $0["Action"]?.tfArray?.first?.string == "iam:PassRole" }
-        #expect(passRole?["Resource"]?.string?.hasSuffix(":role/\(prefix)-sagemaker") == true || passRole?["Resource"]?.tfArray?.first?.string?.hasSuffix(":role/\(prefix)-sagemaker") == true)
+        let passRole = roles["\(fn("retrain-trigger"))-lambda"]?["statements"]?.array?.first { $0["Action"]?.string == "iam:PassRole" || $0["Action"]?.array?.first?.string == "iam:PassRole" }
+        #expect(passRole?["Resource"]?.string?.hasSuffix(":role/\(prefix)-sagemaker") == true || passRole?["Resource"]?.array?.first?.string?.hasSuffix(":role/\(prefix)-sagemaker") == true)
         #expect(passRole?["Condition"]?["StringEquals"]?["iam:PassedToService"]?.string == "sagemaker.amazonaws.com")
         for role in roles.keys where role.hasSuffix("-lambda") {
-            let wildcard = roles[role]?["statements"]?.tfArray?.filter { s in
-                s["Resource"]?.string == "*" || s["Resource"]?.tfArray?.contains { $0.string == "*" } == true
-            }.flatMap { $0["Action"]?.tfArray?.compactMap(\.string) ?? [$0["Action"]?.string ?? ""] } ?? []
+            let wildcard = roles[role]?["statements"]?.array?.filter { s in
+                s["Resource"]?.string == "*" || s["Resource"]?.array?.contains { $0.string == "*" } == true
+            }.flatMap { $0["Action"]?.array?.compactMap(\.string) ?? [$0["Action"]?.string ?? ""] } ?? []
             #expect(Set(wildcard).isSubset(of: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), "\(role) allows \(wildcard) on every resource")
         }
-        #expect(roles["\(prefix)-sagemaker"]?["trusted"]?.tfArray?.map(\.string) == ["sagemaker.amazonaws.com"])
+        #expect(roles["\(prefix)-sagemaker"]?["trusted"]?.array?.map(\.string) == ["sagemaker.amazonaws.com"])
         #expect(actions("\(prefix)-sagemaker").isSuperset(of: ["s3:GetObject", "s3:PutObject", "ecr:BatchGetImage", "logs:PutLogEvents"]))
 
         // Retraining: the weekly schedule and the training-job rule, both onto retrain-trigger.
         let rules = facts["rules"]
         let weekly = rules?[fn("weekly-retrain")]
         #expect(weekly?["schedule"]?.string == "cron(0 3 ? * MON *)" && weekly?["state"]?.string == "ENABLED")
-        #expect(weekly?["targets"]?.tfArray?.map { $0["arn"]?.string ?? "" } == ["arn:aws:lambda:us-east-1:123456789012:function:\(fn("retrain-trigger"))"])
+        #expect(weekly?["targets"]?.array?.map { $0["arn"]?.string ?? "" } == ["arn:aws:lambda:us-east-1:123456789012:function:\(fn("retrain-trigger"))"])
         let training = rules?[fn("training-job-state")]
-        #expect(training?["pattern"]?["source"]?.tfArray?.map(\.string) == ["aws.sagemaker"])
-        #expect(training?["pattern"]?["detail-type"]?.tfArray?.map(\.string) == ["SageMaker Training Job State Change"])
-        #expect(training?["pattern"]?["detail"]?["TrainingJobName"]?.tfArray?.first?["prefix"]?.string == "\(prefix)-train-")
-        #expect(training?["targets"]?.tfArray?.map { $0["arn"]?.string ?? "" } == ["arn:aws:lambda:us-east-1:123456789012:function:\(fn("retrain-trigger"))"])
+        #expect(training?["pattern"]?["source"]?.array?.map(\.string) == ["aws.sagemaker"])
+        #expect(training?["pattern"]?["detail-type"]?.array?.map(\.string) == ["SageMaker Training Job State Change"])
+        #expect(training?["pattern"]?["detail"]?["TrainingJobName"]?.array?.first?["prefix"]?.string == "\(prefix)-train-")
+        #expect(training?["targets"]?.array?.map { $0["arn"]?.string ?? "" } == ["arn:aws:lambda:us-east-1:123456789012:function:\(fn("retrain-trigger"))"])
 
         // Alarms (SPEC §9).
         let alarms = facts["alarms"]
         let latency = alarms?[fn("api-latency")]
-        #expect(latency?["metric"]?.string == "Latency" && latency?["threshold"]?.tfNumber == 5000 && latency?["comparison"]?.string == "GreaterThanThreshold")
+        #expect(latency?["metric"]?.string == "Latency" && latency?["threshold"]?.number == 5000 && latency?["comparison"]?.string == "GreaterThanThreshold")
         let fourXX = alarms?[fn("api-4xx")]
-        #expect(fourXX?["metric"]?.string == "4xx" && fourXX?["threshold"]?.tfNumber == 5 && fourXX?["period"]?.tfNumber == 300 && fourXX?["statistic"]?.string == "Sum")
+        #expect(fourXX?["metric"]?.string == "4xx" && fourXX?["threshold"]?.number == 5 && fourXX?["period"]?.number == 300 && fourXX?["statistic"]?.string == "Sum")
         for name in functions.keys {
             let errors = alarms?["\(fn(name))-errors"]
             #expect(errors?["namespace"]?.string == "AWS/Lambda" && errors?["metric"]?.string == "Errors" && errors?["dimensions"]?["FunctionName"]?.string == fn(name), "\(name)")
@@ -263,24 +263,24 @@ import Testing
         for name in ["predict", "predict-batch"] {
             let drift = alarms?["\(fn(name))-drift"]
             #expect(drift?["namespace"]?.string == "FunkoPrice" && drift?["metric"]?.string == "DriftDetected", "\(name)")
-            #expect(drift?["statistic"]?.string == "Maximum" && drift?["period"]?.tfNumber == 3600 && drift?["threshold"]?.tfNumber == 1
+            #expect(drift?["statistic"]?.string == "Maximum" && drift?["period"]?.number == 3600 && drift?["threshold"]?.number == 1
                     && drift?["comparison"]?.string == "GreaterThanOrEqualToThreshold", "\(name)")
             #expect(drift?["dimensions"]?["Function"]?.string == fn(name), "\(name)")
         }
-        for (name, alarm) in alarms?.tfObject ?? [:] {
-            #expect(alarm["actions"]?.tfArray?.map { $0.string ?? "" } == ["arn:aws:sns:us-east-1:123456789012:\(prefix)-alarms"], "\(name)")
+        for (name, alarm) in alarms?.object ?? [:] {
+            #expect(alarm["actions"]?.array?.map { $0.string ?? "" } == ["arn:aws:sns:us-east-1:123456789012:\(prefix)-alarms"], "\(name)")
         }
 
         // Logs, bucket, secret, endpoint.
-        let logs = facts["log_groups"]?.tfObject ?? [:]
+        let logs = facts["log_groups"]?.object ?? [:]
         #expect(logs.count == 6, "\(logs.keys.sorted())")
-        #expect(logs.values.allSatisfy { $0["retention"]?.tfNumber == 30 && $0["kms"]?.string?.contains(":key/") == true }, "\(logs)")
+        #expect(logs.values.allSatisfy { $0["retention"]?.number == 30 && $0["kms"]?.string?.contains(":key/") == true }, "\(logs)")
         let bucket = facts["bucket"]
         #expect(bucket?["versioning"]?.string == "Enabled" && bucket?["encryption"]?.string == "aws:kms")
-        #expect(bucket?["public_access_block"]?.tfObject?.values.allSatisfy { $0.bool == true } == true)
+        #expect(bucket?["public_access_block"]?.object?.values.allSatisfy { $0.bool == true } == true)
         #expect(facts["parameter"]?["type"]?.string == "SecureString")
         #expect(facts["endpoint"]?["status"]?.string == "InService")
-        #expect(facts["endpoint"]?["variants"]?.tfArray?.map { "\($0["name"]?.string ?? "") \($0["instance_type"]?.string ?? "")" } == ["AllTraffic ml.t2.medium"])
+        #expect(facts["endpoint"]?["variants"]?.array?.map { "\($0["name"]?.string ?? "") \($0["instance_type"]?.string ?? "")" } == ["AllTraffic ml.t2.medium"])
     }
 
     // MARK: Tools
@@ -405,11 +405,4 @@ private struct CheckovReport: Decodable {
     }
     var summary: Summary
     var results: Results
-}
-
-/// Accessors for reading the facts (named apart from other suites' JSONValue helpers).
-private extension JSONValue {
-    var tfNumber: Double? { if case .number(let n) = self { return n }; return nil }
-    var tfArray: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    var tfObject: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
 }
