@@ -14,8 +14,7 @@ public final class S3ObjectStore: ObjectStore {
     public func get(_ key: String) throws -> [UInt8]? { try s3.getObject(bucket: bucket, key: prefix + key) }
 
     public func put(_ key: String, _ bytes: [UInt8]) throws {
-        let type = key.hasSuffix(".json") ? "application/json" : (key.hasSuffix(".csv") ? "text/csv" : "application/octet-stream")
-        try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: type)
+        try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: Self.contentType(of: key))
     }
 
     public func list(_ prefix: String) throws -> [String] {
@@ -27,6 +26,11 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     public var description: String { "s3://\(bucket)/\(prefix)" }
+
+    /// The Content-Type an artifact is stored with, by its name.
+    public static func contentType(of key: String) -> String {
+        key.hasSuffix(".json") ? "application/json" : (key.hasSuffix(".csv") ? "text/csv" : "application/octet-stream")
+    }
 
     /// The `s3://` URI of a key, as SageMaker takes it.
     public func uri(_ key: String) -> String { "s3://\(bucket)/\(prefix)\(key)" }

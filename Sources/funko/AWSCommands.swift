@@ -44,7 +44,7 @@ struct Artifacts: ParsableCommand {
                 guard !keys.isEmpty else { throw FunkoError.badRequest("nothing to push in \(root): run `funko train` first") }
                 try transfer(keys, label: "Pushing") { key in
                     try s3.putFile(bucket: target.bucket, key: target.prefix + key, path: "\(root)/\(key)",
-                                   contentType: key.hasSuffix(".json") ? "application/json" : "application/octet-stream")
+                                   contentType: S3ObjectStore.contentType(of: key))
                 }
                 print("pushed \(keys.count) files from \(root) to \(target.description)")
             }
