@@ -78,16 +78,7 @@ import Testing
         }
         // A store whose newest week is ten times busier than usual fails the gate with a clear message.
         let store = try SQLiteStore(path: settings.databasePath)
-        let table = try store.salesTable(since: nil)
-        let last = table.soldAt.max()!
-        var spike: [Sale] = []
-        for i in 0..<table.count where table.soldAt[i] > last - 7 * secondsPerDay {
-            for k in 0..<12 {
-                spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k), price: table.price[i] + Double(k),
-                                  condition: .mint, marketplace: .ebay, source: "spike", externalID: "spike-\(k)-\(i)"))
-            }
-        }
-        _ = try store.insertSales(spike)
+        _ = try store.insertSales(newestWeekSpike(try store.salesTable(since: nil)))
         let bad = try runProcess(funkoBinary, ["pipeline"], env: env)
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("error: data quality gate failed: the newest week has") && bad.stderr.contains("quality.json"), "\(bad.stderr)")

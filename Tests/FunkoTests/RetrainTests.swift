@@ -50,16 +50,7 @@ import Testing
         let store = try SQLiteStore(path: settings.databasePath)
         // A tenfold volume spike in the newest week, and duplicated sales.
         let table = try store.salesTable(since: nil)
-        let last = table.soldAt.max()!
-        let recent = (0..<table.count).filter { table.soldAt[$0] > last - 7 * secondsPerDay }
-        var spike: [Sale] = []
-        for k in 0..<12 {
-            for i in recent {
-                spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k), price: table.price[i],
-                                  condition: Condition(score: Int(table.condition[i]))!, marketplace: Marketplace.from(code: table.marketplace[i]),
-                                  source: "spike", externalID: "spike-\(k)-\(i)"))
-            }
-        }
+        var spike = newestWeekSpike(table)
         for i in 0..<300 {
             spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i], price: table.price[i],
                               condition: Condition(score: Int(table.condition[i]))!, marketplace: Marketplace.from(code: table.marketplace[i]),

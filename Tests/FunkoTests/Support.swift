@@ -28,6 +28,19 @@ func smallMarket(pops: Int = 120, days: Int = 500, seed: UInt64 = 3) -> MarketGe
     return MarketGenerator(config: c)
 }
 
+/// Twelve more sales beside each sale of the newest week: a volume spike the quality gate must refuse.
+func newestWeekSpike(_ table: SalesTable) -> [Sale] {
+    let last = table.soldAt.max() ?? 0
+    var spike: [Sale] = []
+    for i in 0..<table.count where table.soldAt[i] > last - 7 * secondsPerDay {
+        for k in 0..<12 {
+            spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k), price: table.price[i] + Double(k),
+                              condition: .mint, marketplace: .ebay, source: "spike", externalID: "spike-\(k)-\(i)"))
+        }
+    }
+    return spike
+}
+
 func quickConfig() -> TrainingConfig {
     var c = TrainingConfig()
     c.maxRounds = 60
