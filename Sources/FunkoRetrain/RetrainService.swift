@@ -77,8 +77,8 @@ public struct RetrainService {
 
     /// A run on a given data set (the store's sales, or one handed over whole).
     public func run(sales table: SalesTable, now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
-        let version = try repository.newVersion(at: now)
-        let dataset = try Pipeline.build(table, config: config, limits: limits, version: version, now: now)
+        let dataset = try buildDataset(table, now: now)
+        let version = dataset.version
         let champion = try repository.champion()?.version
         guard dataset.quality.passed else {
             try? Pipeline.write(dataset, to: repository.store)  // keeps quality.json for the record
@@ -99,6 +99,12 @@ public struct RetrainService {
         }
         let model = try Trainer.train(dataset.data, version: version, trainedAt: now, log: log)
         return try conclude(model, table: table, quality: dataset.quality, trainingJob: nil, force: force, now: now)
+    }
+
+    /// A new dataset version of `table` with this service's training config and gate limits,
+    /// not yet written (`Pipeline.write`).
+    public func buildDataset(_ table: SalesTable, now: EpochSeconds, progress: Progress? = nil) throws -> Dataset {
+        try Pipeline.build(table, config: config, limits: limits, version: try repository.newVersion(at: now), now: now, progress: progress)
     }
 
     /// The SageMaker "Training Job State Change" event (or polling): a completed job's model is

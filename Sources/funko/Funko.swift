@@ -311,10 +311,10 @@ struct Pipeline: ParsableCommand {
             let now = Time.now()
             let started = Time.monotonic()
             let table = try service.store.salesTable(since: nil)
-            let version = try service.repository.newVersion(at: now)
             let progress = Progress("Building features", total: table.count)
-            let dataset = try FunkoModel.Pipeline.build(table, config: service.config, limits: service.limits, version: version, now: now, progress: progress)
+            let dataset = try service.buildDataset(table, now: now, progress: progress)
             progress.finish()
+            let version = dataset.version
             if json { try printJSON(dataset.quality) }
             for c in dataset.quality.checks where !c.passed { writeStderr("failed: \(c.name): \(c.message)\n") }
             try FunkoModel.Pipeline.write(dataset, to: service.repository.store)
