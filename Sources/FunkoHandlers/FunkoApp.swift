@@ -103,7 +103,8 @@ public final class FunkoApp {
         guard now - checkedAt >= settings.modelRefreshSeconds else { return model }
         checkedAt = now
         do {
-            guard let champion = try repository.champion() else { return model }
+            // Already serving the champion: no endpoint check needed.
+            guard let champion = try repository.champion(), champion.version != model?.metadata.version else { return model }
             let version = servingVersion(champion, logger: logger)
             guard version != model?.metadata.version else { return model }
             model = try load(version)
