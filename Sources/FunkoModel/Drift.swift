@@ -42,9 +42,11 @@ public struct DriftReport: Codable, Equatable, Sendable {
     }
 
     /// Not drift whatever their PSI: what the question sets (a collector asking about mint Pops
-    /// on eBay today) and ages, which grow by definition since training.
+    /// on eBay today) and clock-driven values: ages grow by definition since training, and
+    /// days since the last sale grows with the store's import lag (a store one day behind moves
+    /// every Pop by a day: PSI 0.9 on unchanged data). Freshness is `/status`'s `last_sale`.
     public static let notSignals: Set<Feature> = [.saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded,
-                                                  .daysSinceRelease, .daysSinceVaulted]
+                                                  .daysSinceRelease, .daysSinceVaulted, .daysSinceLastSale]
 
     public init(features m: FeatureMatrix, predictions: [Double], reference: DriftReference, threshold: Double = PSI.threshold) {
         rows = m.rows

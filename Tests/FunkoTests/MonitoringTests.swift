@@ -85,15 +85,20 @@ import Testing
     }
 
     /// Served rows that move away from the training data: the PSI crosses its threshold and the
-    /// function's metric line says so; the same requests on the real data do not.
+    /// function's metric line says so; the same requests on the real data do not, whether asked
+    /// at the reference's time or with the store a day and a half behind the clock.
     @Test func shiftedServingDataRaisesTheDriftMetric() throws {
-        func metricLines(priceFactor: Double) throws -> [[String: JSONValue]] {
+        func metricLines(priceFactor: Double, hoursAfterReference: Int64 = 36) throws -> [[String: JSONValue]] {
             let (dir, settings) = try RetrainTests().copyOfFixture()
             if priceFactor != 1 {
                 let db = try SQLiteConnection(path: settings.databasePath)
                 try db.exec("UPDATE price_history SET price = price * \(priceFactor)")
             }
             let function = FunkoFunction(routes: [.predictBatch], app: try FunkoApp(settings: settings, logger: Logger()))
+            // A pinned clock: the answers must not depend on the hour the suite runs.
+            let metadata = try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).metadata(version: "fixture")
+            let referenceTime = try #require(metadata.trainingSummary.serving?.at.flatMap(Time.parseISO8601))
+            function.clock = { referenceTime + hoursAfterReference * 3600 }
             let lines = Mutex(), captured = Box<[String]>([])
             function.metrics = MetricsLogger(function: "predict-batch") { line in lines.locked { captured.value.append(line) } }
             let ids = try SQLiteStore(path: settings.databasePath).pops().map(\.id)
@@ -120,9 +125,11 @@ import Testing
         let names = check["_aws"]?["CloudWatchMetrics"]?.array?.first?["Metrics"]?.array?.compactMap { $0["Name"]?.string } ?? []
         #expect(Set(names).isSuperset(of: ["Latency", "Errors", "PredictedPrice", "PredictionPSI", "MaxFeaturePSI", "DriftDetected"]))
 
-        let steady = try metricLines(priceFactor: 1)
-        let control = try #require(steady.last { $0["DriftDetected"] != nil })
-        #expect(control["DriftDetected"] == .number(0), "\(control)")
+        for hours: Int64 in [0, 36] {
+            let steady = try metricLines(priceFactor: 1, hoursAfterReference: hours)
+            let control = try #require(steady.last { $0["DriftDetected"] != nil })
+            #expect(control["DriftDetected"] == .number(0), "\(hours) h: \(control)")
+        }
     }
 
     @Test func theDriftCommandReportsOverADateRange() throws {
