@@ -48,6 +48,31 @@ public final class S3Client {
         }
     }
 
+    /// The object's bytes and ETag (for a conditional put), or nil when there is no such key.
+    public func getObjectAndETag(bucket: String, key: String) throws -> (bytes: [UInt8], etag: String)? {
+        do {
+            let r = try client.send(request("GetObject", "GET", bucket: bucket, key: key))
+            return (r.body, r.header("etag") ?? "")
+        } catch let e as AWSError where e.status == 404 {
+            return nil
+        }
+    }
+
+    /// S3 conditional writes: the put fails with 412 PreconditionFailed (or 409
+    /// ConditionalRequestConflict while another conditional write is in flight) unless the
+    /// object still has this ETag, or, for `.absent`, there is no object yet.
+    public enum WriteCondition: Sendable, Equatable {
+        case etag(String)
+        case absent
+
+        var header: (String, String) {
+            switch self {
+            case .etag(let e): ("If-Match", e)
+            case .absent: ("If-None-Match", "*")
+            }
+        }
+    }
+
     public struct ObjectInfo: Sendable, Equatable {
         public var size: Int
         public var etag: String
@@ -62,9 +87,12 @@ public final class S3Client {
         }
     }
 
-    public func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream") throws {
-        if bytes.count <= multipartThreshold {
-            _ = try client.send(request("PutObject", "PUT", bucket: bucket, key: key, headers: [("Content-Type", contentType)], body: bytes))
+    /// Conditional puts are always one request (up to 5 GB), so the condition covers the whole write.
+    public func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream",
+                          condition: WriteCondition? = nil) throws {
+        if bytes.count <= multipartThreshold || condition != nil {
+            let headers = [("Content-Type", contentType)] + (condition.map { [$0.header] } ?? [])
+            _ = try client.send(request("PutObject", "PUT", bucket: bucket, key: key, headers: headers, body: bytes))
             return
         }
         var offset = 0

@@ -1,4 +1,7 @@
 import FunkoCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The artifact store in S3: the same keys as the local folder (SPEC §4.4) under `prefix`.
 public final class S3ObjectStore: ObjectStore {
@@ -16,6 +19,26 @@ public final class S3ObjectStore: ObjectStore {
     public func put(_ key: String, _ bytes: [UInt8]) throws {
         try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: Self.contentType(of: key))
     }
+
+    /// Optimistic: the put is conditional on what was read (its ETag, or no object at all); a
+    /// writer that lost the race reads again and applies its change to the winner's object.
+    public func update(_ key: String, _ change: ([UInt8]?) throws -> [UInt8]?) throws {
+        for attempt in 0..<Self.updateAttempts {
+            let current = try s3.getObjectAndETag(bucket: bucket, key: prefix + key)
+            guard let bytes = try change(current?.bytes) else { return }
+            do {
+                try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: Self.contentType(of: key),
+                                 condition: current.map { .etag($0.etag) } ?? .absent)
+                return
+            } catch let e as AWSError where e.status == 412 || e.status == 409 {
+                // Spread the losers out so they do not collide again on the next round.
+                usleep(UInt32.random(in: 10_000...50_000) * UInt32(attempt + 1))
+            }
+        }
+        throw FunkoError.unavailable("\(description)\(key) kept changing during \(Self.updateAttempts) attempts to update it; try again")
+    }
+
+    static let updateAttempts = 10
 
     public func list(_ prefix: String) throws -> [String] {
         try s3.listObjects(bucket: bucket, prefix: self.prefix + prefix, delimiter: "/").map { key in

@@ -28,7 +28,8 @@ public enum Files {
     /// Writes through a temporary file and rename, so readers never see half a file.
     public static func write(_ path: String, _ bytes: [UInt8]) throws {
         if let slash = path.lastIndex(of: "/") { try makeDirectories(String(path[..<slash])) }
-        let tmp = "\(path).tmp-\(getpid())"
+        // Unique per writer (threads of one process too): the rename is the atomic step.
+        let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw FunkoError.unavailable("cannot write \(path): \(String(cString: strerror(errno)))") }
         var off = 0

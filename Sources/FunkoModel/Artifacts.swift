@@ -44,10 +44,17 @@ public struct ModelRepository {
         return try JSON.decode(ChampionRecord.self, from: bytes)
     }
 
+    /// Makes `version` the champion. `previous` is read in the same update, so two promotions
+    /// at once chain instead of one forgetting the other; promoting the champion again (a
+    /// redelivered event) keeps its `previous`, so a rollback still has somewhere to go.
     public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
-        let previous = try champion()?.version
-        let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous, endpointConfig: endpointConfig)
-        try store.put("models/champion.json", Array(try JSON.encode(record, pretty: true).utf8))
+        try store.update("models/champion.json") { bytes in
+            let current = try bytes.map { try JSON.decode(ChampionRecord.self, from: $0) }
+            let previous = current?.version == version ? current?.previous : current?.version
+            let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous,
+                                        endpointConfig: endpointConfig)
+            return Array(try JSON.encode(record, pretty: true).utf8)
+        }
     }
 
     public func metadata(version: String) throws -> ModelMetadata {

@@ -119,7 +119,7 @@ public struct RetrainService {
             throw FunkoError.notFound("training job \(name) was not started by this deployment (no training_started entry in \(Self.decisionsKey))")
         }
         let champion = try repository.champion()?.version
-        if let done = log.last(where: { $0.trainingJob == name && [.promoted, .keptChampion, .trainingFailed].contains($0.status) }) {
+        if let done = log.last(where: { $0.trainingJob == name && Self.final.contains($0.status) }) {
             return done
         }
         let job = try training.describe(name)
@@ -188,7 +188,7 @@ public struct RetrainService {
     func pendingJob() throws -> String? {
         let log = try decisions()
         guard let started = log.last(where: { $0.status == .trainingStarted }), let job = started.trainingJob else { return nil }
-        let decided = log.contains { $0.trainingJob == job && [.promoted, .keptChampion, .trainingFailed].contains($0.status) }
+        let decided = log.contains { $0.trainingJob == job && Self.final.contains($0.status) }
         return decided ? nil : job
     }
 
@@ -217,12 +217,26 @@ public struct RetrainService {
         return try deployment.deploy(version: version, modelDataURL: s3.uri("models/\(version)/model.tar.gz"), now: now)
     }
 
-    /// Appends to `models/decisions.json`, the log of every retraining decision.
+    /// Appends to `models/decisions.json`, the log of every retraining decision, without losing
+    /// a concurrent run's entry. A training job is decided once: when a redelivered event got
+    /// there first, its decision stands and is returned instead.
     @discardableResult
     func record(_ outcome: RetrainOutcome) throws -> RetrainOutcome {
-        var log = try decisions()
-        log.append(outcome)
-        try repository.store.put(Self.decisionsKey, Array(try JSON.encode(log, pretty: true).utf8))
-        return outcome
+        var recorded = outcome
+        try repository.store.update(Self.decisionsKey) { bytes in
+            var log = try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
+            if let job = outcome.trainingJob, Self.final.contains(outcome.status),
+               let earlier = log.last(where: { $0.trainingJob == job && Self.final.contains($0.status) }) {
+                recorded = earlier
+                return nil
+            }
+            recorded = outcome
+            log.append(outcome)
+            return Array(try JSON.encode(log, pretty: true).utf8)
+        }
+        return recorded
     }
+
+    /// The statuses that end a training job's story.
+    static let final: Set<RetrainOutcome.Status> = [.promoted, .keptChampion, .trainingFailed]
 }

@@ -360,7 +360,7 @@ struct Drift: ParsableCommand {
             print("predictions".padding(28) + formatPSI(report.predictionPSI))
             let ignored = Set(DriftReport.notSignals.map(\.name))
             for (name, v) in report.featurePSI.sorted(by: { $0.value > $1.value }) {
-                print(name.padding(28) + (ignored.contains(name) ? String((v * 1000).rounded() / 1000) + "  (set by the date or the question: not a drift signal)" : formatPSI(v)))
+                print(name.padding(28) + (ignored.contains(name) ? String((v * 1000).rounded() / 1000) + "  (set by the question or the clock: not a drift signal)" : formatPSI(v)))
             }
             print(report.drifted ? "\nDRIFT: \(([report.predictionPSI > report.threshold ? "predictions" : nil] + report.driftedFeatures.map { Optional($0) }).compactMap { $0 }.joined(separator: ", "))" : "\nno drift")
         }
