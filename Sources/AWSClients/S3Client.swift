@@ -41,17 +41,13 @@ public final class S3Client {
 
     /// The object's bytes, or nil when there is no such key.
     public func getObject(bucket: String, key: String, deadline: Int64? = nil) throws -> [UInt8]? {
-        do {
-            return try client.send(request("GetObject", "GET", bucket: bucket, key: key), deadline: deadline).body
-        } catch let e as AWSError where e.status == 404 {
-            return nil
-        }
+        try getObjectAndETag(bucket: bucket, key: key, deadline: deadline)?.bytes
     }
 
     /// The object's bytes and ETag (for a conditional put), or nil when there is no such key.
-    public func getObjectAndETag(bucket: String, key: String) throws -> (bytes: [UInt8], etag: String)? {
+    public func getObjectAndETag(bucket: String, key: String, deadline: Int64? = nil) throws -> (bytes: [UInt8], etag: String)? {
         do {
-            let r = try client.send(request("GetObject", "GET", bucket: bucket, key: key))
+            let r = try client.send(request("GetObject", "GET", bucket: bucket, key: key), deadline: deadline)
             return (r.body, r.header("etag") ?? "")
         } catch let e as AWSError where e.status == 404 {
             return nil

@@ -39,17 +39,20 @@ public struct ModelRepository {
         try store.put("models/\(v)/evaluation.json", Array(try JSON.encode(model.evaluation, pretty: true).utf8))
     }
 
-    public func champion() throws -> ChampionRecord? {
-        guard let bytes = try store.get("models/champion.json") else { return nil }
-        return try JSON.decode(ChampionRecord.self, from: bytes)
+    public static let championKey = "models/champion.json"
+
+    public func champion() throws -> ChampionRecord? { try Self.decodeChampion(try store.get(Self.championKey)) }
+
+    static func decodeChampion(_ bytes: [UInt8]?) throws -> ChampionRecord? {
+        try bytes.map { try JSON.decode(ChampionRecord.self, from: $0) }
     }
 
     /// Makes `version` the champion. `previous` is read in the same update, so two promotions
     /// at once chain instead of one forgetting the other; promoting the champion again (a
     /// redelivered event) keeps its `previous`, so a rollback still has somewhere to go.
     public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
-        try store.update("models/champion.json") { bytes in
-            let current = try bytes.map { try JSON.decode(ChampionRecord.self, from: $0) }
+        try store.update(Self.championKey) { bytes in
+            let current = try Self.decodeChampion(bytes)
             let previous = current?.version == version ? current?.previous : current?.version
             let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous,
                                         endpointConfig: endpointConfig)

@@ -180,8 +180,10 @@ public struct RetrainService {
     }
 
     /// Every decision so far, oldest first.
-    public func decisions() throws -> [RetrainOutcome] {
-        try repository.store.get(Self.decisionsKey).map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
+    public func decisions() throws -> [RetrainOutcome] { try Self.decodeLog(try repository.store.get(Self.decisionsKey)) }
+
+    static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
+        try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
     }
 
     /// The newest training job that has no decision yet.
@@ -224,7 +226,7 @@ public struct RetrainService {
     func record(_ outcome: RetrainOutcome) throws -> RetrainOutcome {
         var recorded = outcome
         try repository.store.update(Self.decisionsKey) { bytes in
-            var log = try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
+            var log = try Self.decodeLog(bytes)
             if let job = outcome.trainingJob, Self.final.contains(outcome.status),
                let earlier = log.last(where: { $0.trainingJob == job && Self.final.contains($0.status) }) {
                 recorded = earlier

@@ -76,7 +76,7 @@ struct Artifacts: ParsableCommand {
 /// Copies keys one by one with progress, the champion pointer last: a reader never sees it
 /// point at files that are not there yet.
 func transfer(_ keys: [String], label: String, _ copy: (String) throws -> Void) throws {
-    let ordered = keys.sorted { ($0 == "models/champion.json" ? 1 : 0, $0) < ($1 == "models/champion.json" ? 1 : 0, $1) }
+    let ordered = keys.sorted { ($0 == ModelRepository.championKey ? 1 : 0, $0) < ($1 == ModelRepository.championKey ? 1 : 0, $1) }
     let progress = Progress(label, total: ordered.count)
     for (i, key) in ordered.enumerated() {
         try copy(key)
