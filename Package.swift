@@ -49,13 +49,20 @@ let package = Package(
         .target(name: "AWSClients", dependencies: ["FunkoCore", "FunkoHTTP", "AWSSigV4"]),
         // Retraining: the pipeline run, local or SageMaker training, champion/challenger promotion
         // onto the endpoint, rollback, and the decisions log.
-        .target(name: "FunkoRetrain", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "AWSClients"]),
+        .target(
+            name: "FunkoRetrain",
+            dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "AWSClients"]),
         // The Lambda Runtime API loop (next / response / error / init-error) and its context.
         .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
         .target(name: "LambdaEvents", dependencies: ["FunkoCore"]),
         // The five handlers: routing, validation and answers over FunkoAPI.
-        .target(name: "FunkoHandlers", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain", "LambdaEvents", "LambdaRuntime", "AWSClients"]),
+        .target(
+            name: "FunkoHandlers",
+            dependencies: [
+                "FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain", "LambdaEvents",
+                "LambdaRuntime", "AWSClients",
+            ]),
         .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
@@ -80,15 +87,18 @@ let package = Package(
         .executableTarget(
             name: "funko-bench",
             dependencies: [
-                "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoStore", "FunkoAPI", "FunkoHandlers", "FunkoHTTP", "AWSSigV4", "AWSClients",
+                "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoStore", "FunkoAPI", "FunkoHandlers",
+                "FunkoHTTP", "AWSSigV4", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "FunkoTests",
-            dependencies: ["FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain",
-                           "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal", "AWSSigV4", "AWSClients",
-                           .product(name: "FlyingFox", package: "FlyingFox")]
+            dependencies: [
+                "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain",
+                "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal", "AWSSigV4", "AWSClients",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,13 +1,14 @@
 import AWSSigV4
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FunkoCore
 import FunkoHTTP
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An AWS API error: the service's own code and message, ready to show a person.
@@ -25,7 +26,8 @@ public struct AWSError: Error, CustomStringConvertible, Sendable {
     }
 
     static let throttlingCodes: Set<String> = [
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException",
         "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
         "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
         "EC2ThrottledException",
@@ -42,7 +44,9 @@ public struct RetryPolicy: Sendable {
     public var base: Double
     public var cap: Double
     public init(maxAttempts: Int = 4, base: Double = 0.05, cap: Double = 5) {
-        self.maxAttempts = maxAttempts; self.base = base; self.cap = cap
+        self.maxAttempts = maxAttempts
+        self.base = base
+        self.cap = cap
     }
     public func delay(attempt: Int) -> Double { Double.random(in: 0...min(cap, base * Double(1 << min(attempt, 20)))) }
 }
@@ -57,9 +61,15 @@ public final class AWSClient {
     let http: HTTPClient
     let signer: SigV4Signer
 
-    public init(config: AWSConfig, service: AWSService, retry: RetryPolicy = RetryPolicy(), timeout: Double = 30,
-                http: HTTPClient = HTTPClient()) {
-        self.config = config; self.service = service; self.retry = retry; self.timeout = timeout; self.http = http
+    public init(
+        config: AWSConfig, service: AWSService, retry: RetryPolicy = RetryPolicy(), timeout: Double = 30,
+        http: HTTPClient = HTTPClient()
+    ) {
+        self.config = config
+        self.service = service
+        self.retry = retry
+        self.timeout = timeout
+        self.http = http
         signer = SigV4Signer(credentials: config.credentials, region: config.region, service: service.signingName)
     }
 
@@ -73,10 +83,18 @@ public final class AWSClient {
         public var body: [UInt8]
         /// Host override (S3 virtual-hosted style).
         public var host: String?
-        public init(operation: String, method: String, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
-                    body: [UInt8] = [], host: String? = nil) {
-            self.operation = operation; self.method = method; self.path = path; self.query = query; self.headers = headers
-            self.body = body; self.host = host
+        public init(
+            operation: String, method: String, path: String, query: [(String, String)] = [],
+            headers: [(String, String)] = [],
+            body: [UInt8] = [], host: String? = nil
+        ) {
+            self.operation = operation
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+            self.body = body
+            self.host = host
         }
     }
 
@@ -90,7 +108,8 @@ public final class AWSClient {
             if let deadline {
                 let left = Double(deadline - Time.nowMilliseconds()) / 1000
                 guard left > 0.05 else {
-                    throw FunkoError.unavailable("\(service.displayName) \(r.operation): no time left before the deadline")
+                    throw FunkoError.unavailable(
+                        "\(service.displayName) \(r.operation): no time left before the deadline")
                 }
                 limit = min(limit, left)
             }
@@ -123,8 +142,9 @@ public final class AWSClient {
 
     func signed(_ r: Request, timeout: Double) -> HTTPRequest {
         let u = url(r)
-        let headers = signer.sign(method: r.method, url: u, headers: r.headers, payloadHash: SigV4Signer.sha256Hex(r.body),
-                                  date: Time.now())
+        let headers = signer.sign(
+            method: r.method, url: u, headers: r.headers, payloadHash: SigV4Signer.sha256Hex(r.body),
+            date: Time.now())
         return HTTPRequest(method: r.method, url: u, headers: headers, body: r.body, timeout: timeout)
     }
 
@@ -147,8 +167,9 @@ public final class AWSClient {
         if let hash = code.lastIndex(of: "#") { code = String(code[code.index(after: hash)...]) }
         if let colon = code.firstIndex(of: ":") { code = String(code[..<colon]) }
         if code.isEmpty { code = r.status == 404 ? "NotFound" : "HTTP\(r.status)" }
-        return AWSError(service: service, operation: operation, status: r.status, code: code, message: message,
-                        requestID: r.header("x-amzn-requestid") ?? r.header("x-amz-request-id") ?? XML.first("RequestId", in: text))
+        return AWSError(
+            service: service, operation: operation, status: r.status, code: code, message: message,
+            requestID: r.header("x-amzn-requestid") ?? r.header("x-amz-request-id") ?? XML.first("RequestId", in: text))
     }
 }
 
@@ -158,7 +179,8 @@ public enum AWSURI {
         var out = ""
         for b in s.utf8 {
             switch b {
-            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E: out.unicodeScalars.append(UnicodeScalar(b))
+            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E:
+                out.unicodeScalars.append(UnicodeScalar(b))
             case 0x2F where keepSlash: out += "/"
             default:
                 let hex = Array("0123456789ABCDEF")
@@ -174,7 +196,8 @@ enum XML {
     static func all(_ tag: String, in text: String) -> [String] {
         var out: [String] = []
         var rest = text[...]
-        let open = "<\(tag)>", close = "</\(tag)>"
+        let open = "<\(tag)>"
+        let close = "</\(tag)>"
         while let a = rest.firstRange(of: open), let b = rest[a.upperBound...].firstRange(of: close) {
             out.append(unescape(String(rest[a.upperBound..<b.lowerBound])))
             rest = rest[b.upperBound...]
@@ -186,7 +209,9 @@ enum XML {
 
     static func unescape(_ s: String) -> String {
         guard s.contains("&") else { return s }
-        return s.replacingAll("&lt;", "<").replacingAll("&gt;", ">").replacingAll("&quot;", "\"").replacingAll("&apos;", "'").replacingAll("&amp;", "&")
+        return s.replacingAll("&lt;", "<").replacingAll("&gt;", ">").replacingAll("&quot;", "\"").replacingAll(
+            "&apos;", "'"
+        ).replacingAll("&amp;", "&")
     }
 
     static func escape(_ s: String) -> String {

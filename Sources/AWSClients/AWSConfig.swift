@@ -1,7 +1,8 @@
 import AWSSigV4
 import FunkoCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The AWS services the project talks to, with what SDKs need to reach each.
@@ -52,7 +53,9 @@ public struct AWSConfig: Sendable {
     public var endpointOverrides: [AWSService: String]
 
     public init(region: String, credentials: AWSCredentials, endpointOverrides: [AWSService: String] = [:]) {
-        self.region = region; self.credentials = credentials; self.endpointOverrides = endpointOverrides
+        self.region = region
+        self.credentials = credentials
+        self.endpointOverrides = endpointOverrides
     }
 
     public func endpoint(_ service: AWSService) -> String {
@@ -73,22 +76,32 @@ public struct AWSConfig: Sendable {
         let configSection = configFile[profileName == "default" ? "default" : "profile \(profileName)"] ?? [:]
         let credSection = credentialsFile[profileName] ?? [:]
 
-        guard let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? configSection["region"], !region.isEmpty else {
-            throw FunkoError.unavailable("no AWS region: set AWS_REGION, or region in the [\(profileName)] profile of ~/.aws/config")
+        guard let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? configSection["region"], !region.isEmpty
+        else {
+            throw FunkoError.unavailable(
+                "no AWS region: set AWS_REGION, or region in the [\(profileName)] profile of ~/.aws/config")
         }
         let credentials: AWSCredentials
-        if let key = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"], !key.isEmpty, !secret.isEmpty {
-            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"]?.nilIfEmpty)
+        if let key = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"], !key.isEmpty, !secret.isEmpty
+        {
+            credentials = AWSCredentials(
+                accessKeyID: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"]?.nilIfEmpty)
         } else if let key = credSection["aws_access_key_id"] ?? configSection["aws_access_key_id"],
-                  let secret = credSection["aws_secret_access_key"] ?? configSection["aws_secret_access_key"] {
-            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret,
-                                         sessionToken: credSection["aws_session_token"] ?? configSection["aws_session_token"])
+            let secret = credSection["aws_secret_access_key"] ?? configSection["aws_secret_access_key"]
+        {
+            credentials = AWSCredentials(
+                accessKeyID: key, secretAccessKey: secret,
+                sessionToken: credSection["aws_session_token"] ?? configSection["aws_session_token"])
         } else {
-            throw FunkoError.unavailable("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or keys in the [\(profileName)] profile of ~/.aws/credentials (AWS_PROFILE picks the profile)")
+            throw FunkoError.unavailable(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or keys in the [\(profileName)] profile of ~/.aws/credentials (AWS_PROFILE picks the profile)"
+            )
         }
         var overrides: [AWSService: String] = [:]
         for service in [AWSService.s3, .sagemaker, .sagemakerRuntime, .ssm] {
-            if let url = env[service.endpointVariable]?.nilIfEmpty ?? env["AWS_ENDPOINT_URL"]?.nilIfEmpty ?? configSection["endpoint_url"] {
+            if let url = env[service.endpointVariable]?.nilIfEmpty ?? env["AWS_ENDPOINT_URL"]?.nilIfEmpty
+                ?? configSection["endpoint_url"]
+            {
                 overrides[service] = url
             }
         }

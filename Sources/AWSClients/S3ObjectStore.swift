@@ -1,6 +1,7 @@
 import FunkoCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The artifact store in S3: the same keys as the local folder (SPEC §4.4) under `prefix`.
@@ -10,7 +11,8 @@ public final class S3ObjectStore: ObjectStore {
     public let prefix: String
 
     public init(s3: S3Client, bucket: String, prefix: String = "") {
-        self.s3 = s3; self.bucket = bucket
+        self.s3 = s3
+        self.bucket = bucket
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
     }
 
@@ -27,15 +29,17 @@ public final class S3ObjectStore: ObjectStore {
             let current = try s3.getObjectAndETag(bucket: bucket, key: prefix + key)
             guard let bytes = try change(current?.bytes) else { return }
             do {
-                try s3.putObject(bucket: bucket, key: prefix + key, bytes: bytes, contentType: Self.contentType(of: key),
-                                 condition: current.map { .etag($0.etag) } ?? .absent)
+                try s3.putObject(
+                    bucket: bucket, key: prefix + key, bytes: bytes, contentType: Self.contentType(of: key),
+                    condition: current.map { .etag($0.etag) } ?? .absent)
                 return
             } catch let e as AWSError where e.status == 412 || e.status == 409 {
                 // Spread the losers out so they do not collide again on the next round.
                 usleep(UInt32.random(in: 10_000...50_000) * UInt32(attempt + 1))
             }
         }
-        throw FunkoError.unavailable("\(description)\(key) kept changing during \(Self.updateAttempts) attempts to update it; try again")
+        throw FunkoError.unavailable(
+            "\(description)\(key) kept changing during \(Self.updateAttempts) attempts to update it; try again")
     }
 
     static let updateAttempts = 10

@@ -12,10 +12,13 @@ public final class SSMClient {
 
     /// The decrypted value; errors name the parameter, never its value.
     public func parameter(_ name: String) throws -> String {
-        let r = try client.send(.init(operation: "GetParameter", method: "POST", path: "/",
-                                      headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AmazonSSM.GetParameter")],
-                                      body: Array(try JSON.encode(["Name": JSONValue.string(name), "WithDecryption": .bool(true)]).utf8)))
-        guard let value = (try? JSON.decode([String: JSONValue].self, from: r.body))?["Parameter"]?["Value"]?.string else {
+        let r = try client.send(
+            .init(
+                operation: "GetParameter", method: "POST", path: "/",
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AmazonSSM.GetParameter")],
+                body: Array(try JSON.encode(["Name": JSONValue.string(name), "WithDecryption": .bool(true)]).utf8)))
+        guard let value = (try? JSON.decode([String: JSONValue].self, from: r.body))?["Parameter"]?["Value"]?.string
+        else {
             throw FunkoError.unavailable("SSM GetParameter \(name): the answer holds no value")
         }
         return value

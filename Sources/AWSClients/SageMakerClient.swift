@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FunkoCore
 import FunkoHTTP
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// SageMaker Runtime: `InvokeEndpoint` with many CSV rows per call.
 public final class SageMakerRuntimeClient {
@@ -17,12 +18,15 @@ public final class SageMakerRuntimeClient {
     /// Sends `csv` (one row per line, no header) and returns one prediction per row. The XGBoost
     /// container answers CSV or newline-separated values, or JSON with `predictions`.
     public func invokeEndpoint(_ name: String, csv: String, rows: Int, deadline: Int64? = nil) throws -> [Double] {
-        let r = try client.send(.init(operation: "InvokeEndpoint", method: "POST", path: "/endpoints/\(AWSURI.encode(name))/invocations",
-                                      headers: [("Content-Type", "text/csv"), ("Accept", "text/csv")], body: Array(csv.utf8)),
-                                deadline: deadline)
+        let r = try client.send(
+            .init(
+                operation: "InvokeEndpoint", method: "POST", path: "/endpoints/\(AWSURI.encode(name))/invocations",
+                headers: [("Content-Type", "text/csv"), ("Accept", "text/csv")], body: Array(csv.utf8)),
+            deadline: deadline)
         let values = try Self.parsePredictions(r.text)
         guard values.count == rows else {
-            throw FunkoError.unavailable("SageMaker endpoint \(name) answered \(values.count) predictions for \(rows) rows")
+            throw FunkoError.unavailable(
+                "SageMaker endpoint \(name) answered \(values.count) predictions for \(rows) rows")
         }
         return values
     }
@@ -65,9 +69,11 @@ public final class SageMakerClient {
 
     @discardableResult
     func call(_ action: String, _ body: [String: JSONValue]) throws -> [String: JSONValue] {
-        let r = try client.send(.init(operation: action, method: "POST", path: "/",
-                                      headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "SageMaker.\(action)")],
-                                      body: Array(try JSON.encode(body).utf8)))
+        let r = try client.send(
+            .init(
+                operation: action, method: "POST", path: "/",
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "SageMaker.\(action)")],
+                body: Array(try JSON.encode(body).utf8)))
         return (try? JSON.decode([String: JSONValue].self, from: r.body)) ?? [:]
     }
 
@@ -76,7 +82,9 @@ public final class SageMakerClient {
         public var s3URI: String
         public var contentType: String
         public init(name: String, s3URI: String, contentType: String = "text/csv") {
-            self.name = name; self.s3URI = s3URI; self.contentType = contentType
+            self.name = name
+            self.s3URI = s3URI
+            self.contentType = contentType
         }
     }
 
@@ -91,30 +99,49 @@ public final class SageMakerClient {
         public var hyperparameters: [String: String]
         public var channels: [Channel]
         public var outputS3URI: String
-        public init(name: String, image: String, roleARN: String, instanceType: String, hyperparameters: [String: String],
-                    channels: [Channel], outputS3URI: String) {
-            self.name = name; self.image = image; self.roleARN = roleARN; self.instanceType = instanceType
-            self.hyperparameters = hyperparameters; self.channels = channels; self.outputS3URI = outputS3URI
+        public init(
+            name: String, image: String, roleARN: String, instanceType: String, hyperparameters: [String: String],
+            channels: [Channel], outputS3URI: String
+        ) {
+            self.name = name
+            self.image = image
+            self.roleARN = roleARN
+            self.instanceType = instanceType
+            self.hyperparameters = hyperparameters
+            self.channels = channels
+            self.outputS3URI = outputS3URI
         }
     }
 
     public func createTrainingJob(_ spec: TrainingJobSpec) throws {
-        try call("CreateTrainingJob", [
-            "TrainingJobName": .string(spec.name),
-            "AlgorithmSpecification": .object(["TrainingImage": .string(spec.image), "TrainingInputMode": .string("File")]),
-            "RoleArn": .string(spec.roleARN),
-            "HyperParameters": .object(spec.hyperparameters.mapValues(JSONValue.string)),
-            "InputDataConfig": .array(spec.channels.map { c in
-                .object(["ChannelName": .string(c.name), "ContentType": .string(c.contentType),
-                         "DataSource": .object(["S3DataSource": .object([
-                             "S3DataType": .string("S3Prefix"), "S3Uri": .string(c.s3URI), "S3DataDistributionType": .string("FullyReplicated"),
-                         ])])])
-            }),
-            "OutputDataConfig": .object(["S3OutputPath": .string(spec.outputS3URI)]),
-            "ResourceConfig": .object(["InstanceType": .string(spec.instanceType), "InstanceCount": .number(Double(spec.instanceCount)),
-                                       "VolumeSizeInGB": .number(Double(spec.volumeGB))]),
-            "StoppingCondition": .object(["MaxRuntimeInSeconds": .number(Double(spec.maxRuntimeSeconds))]),
-        ])
+        try call(
+            "CreateTrainingJob",
+            [
+                "TrainingJobName": .string(spec.name),
+                "AlgorithmSpecification": .object([
+                    "TrainingImage": .string(spec.image), "TrainingInputMode": .string("File"),
+                ]),
+                "RoleArn": .string(spec.roleARN),
+                "HyperParameters": .object(spec.hyperparameters.mapValues(JSONValue.string)),
+                "InputDataConfig": .array(
+                    spec.channels.map { c in
+                        .object([
+                            "ChannelName": .string(c.name), "ContentType": .string(c.contentType),
+                            "DataSource": .object([
+                                "S3DataSource": .object([
+                                    "S3DataType": .string("S3Prefix"), "S3Uri": .string(c.s3URI),
+                                    "S3DataDistributionType": .string("FullyReplicated"),
+                                ])
+                            ]),
+                        ])
+                    }),
+                "OutputDataConfig": .object(["S3OutputPath": .string(spec.outputS3URI)]),
+                "ResourceConfig": .object([
+                    "InstanceType": .string(spec.instanceType), "InstanceCount": .number(Double(spec.instanceCount)),
+                    "VolumeSizeInGB": .number(Double(spec.volumeGB)),
+                ]),
+                "StoppingCondition": .object(["MaxRuntimeInSeconds": .number(Double(spec.maxRuntimeSeconds))]),
+            ])
     }
 
     public struct TrainingJob: Sendable, Equatable {
@@ -126,25 +153,35 @@ public final class SageMakerClient {
 
     public func describeTrainingJob(_ name: String) throws -> TrainingJob {
         let r = try call("DescribeTrainingJob", ["TrainingJobName": .string(name)])
-        return TrainingJob(name: name, status: r["TrainingJobStatus"]?.string ?? "Unknown",
-                           modelArtifacts: r["ModelArtifacts"]?["S3ModelArtifacts"]?.string, failureReason: r["FailureReason"]?.string)
+        return TrainingJob(
+            name: name, status: r["TrainingJobStatus"]?.string ?? "Unknown",
+            modelArtifacts: r["ModelArtifacts"]?["S3ModelArtifacts"]?.string, failureReason: r["FailureReason"]?.string)
     }
 
     public func createModel(name: String, image: String, modelDataURL: String, roleARN: String) throws {
-        try call("CreateModel", [
-            "ModelName": .string(name), "ExecutionRoleArn": .string(roleARN),
-            "PrimaryContainer": .object(["Image": .string(image), "ModelDataUrl": .string(modelDataURL)]),
-        ])
+        try call(
+            "CreateModel",
+            [
+                "ModelName": .string(name), "ExecutionRoleArn": .string(roleARN),
+                "PrimaryContainer": .object(["Image": .string(image), "ModelDataUrl": .string(modelDataURL)]),
+            ])
     }
 
-    public func createEndpointConfig(name: String, modelName: String, instanceType: String, instanceCount: Int = 1) throws {
-        try call("CreateEndpointConfig", [
-            "EndpointConfigName": .string(name),
-            "ProductionVariants": .array([.object([
-                "VariantName": .string("AllTraffic"), "ModelName": .string(modelName), "InstanceType": .string(instanceType),
-                "InitialInstanceCount": .number(Double(instanceCount)), "InitialVariantWeight": .number(1),
-            ])]),
-        ])
+    public func createEndpointConfig(name: String, modelName: String, instanceType: String, instanceCount: Int = 1)
+        throws
+    {
+        try call(
+            "CreateEndpointConfig",
+            [
+                "EndpointConfigName": .string(name),
+                "ProductionVariants": .array([
+                    .object([
+                        "VariantName": .string("AllTraffic"), "ModelName": .string(modelName),
+                        "InstanceType": .string(instanceType),
+                        "InitialInstanceCount": .number(Double(instanceCount)), "InitialVariantWeight": .number(1),
+                    ])
+                ]),
+            ])
     }
 
     public func createEndpoint(name: String, configName: String) throws {
@@ -166,9 +203,14 @@ public final class SageMakerClient {
     public func describeEndpoint(_ name: String) throws -> Endpoint? {
         do {
             let r = try call("DescribeEndpoint", ["EndpointName": .string(name)])
-            return Endpoint(name: name, status: r["EndpointStatus"]?.string ?? "Unknown", configName: r["EndpointConfigName"]?.string,
-                            failureReason: r["FailureReason"]?.string)
-        } catch let e as AWSError where e.code == "ValidationException" && (e.message.contains("Could not find") || e.message.contains("not found")) {
+            return Endpoint(
+                name: name, status: r["EndpointStatus"]?.string ?? "Unknown",
+                configName: r["EndpointConfigName"]?.string,
+                failureReason: r["FailureReason"]?.string)
+        } catch let e as AWSError
+            where e.code == "ValidationException"
+            && (e.message.contains("Could not find") || e.message.contains("not found"))
+        {
             return nil
         }
     }
@@ -177,8 +219,10 @@ public final class SageMakerClient {
     /// account ids for the first-party algorithm images).
     public static func xgboostImage(region: String) -> String? {
         let accounts = [
-            "us-east-1": "683313688378", "us-east-2": "257758044811", "us-west-1": "746614075791", "us-west-2": "246618743249",
-            "ca-central-1": "341280168497", "eu-west-1": "141502667606", "eu-west-2": "764974769150", "eu-west-3": "659782779980",
+            "us-east-1": "683313688378", "us-east-2": "257758044811", "us-west-1": "746614075791",
+            "us-west-2": "246618743249",
+            "ca-central-1": "341280168497", "eu-west-1": "141502667606", "eu-west-2": "764974769150",
+            "eu-west-3": "659782779980",
             "eu-central-1": "492215442770", "eu-north-1": "662702820516", "ap-northeast-1": "354813040037",
             "ap-northeast-2": "366743142698", "ap-southeast-1": "121021644041", "ap-southeast-2": "783357654285",
             "ap-south-1": "720646828776", "sa-east-1": "737474898029",

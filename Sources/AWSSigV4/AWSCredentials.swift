@@ -2,7 +2,9 @@
 ///
 /// Every printable form (`description`, `debugDescription`, `dump`, string interpolation, also inside
 /// optionals and collections) shows only a shortened key id: the secret and the token never reach a log.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?

@@ -13,7 +13,9 @@ enum Crypto {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let ok = digest.withUnsafeMutableBufferPointer { out in
-            EVP_Digest(bytes.baseAddress ?? UnsafeRawPointer(emptyByte), bytes.count, out.baseAddress, &length, EVP_sha256(), nil)
+            EVP_Digest(
+                bytes.baseAddress ?? UnsafeRawPointer(emptyByte), bytes.count, out.baseAddress, &length, EVP_sha256(),
+                nil)
         }
         precondition(ok == 1 && length == 32, "libcrypto EVP_Digest(SHA-256) failed")
         return digest
@@ -25,8 +27,9 @@ enum Crypto {
         let result = key.withUnsafeBytes { k in
             data.withUnsafeBufferPointer { d in
                 mac.withUnsafeMutableBufferPointer { out in
-                    HMAC(EVP_sha256(), k.baseAddress ?? UnsafeRawPointer(emptyByte), Int32(k.count),
-                         d.baseAddress ?? UnsafePointer(emptyByte), d.count, out.baseAddress, &length)
+                    HMAC(
+                        EVP_sha256(), k.baseAddress ?? UnsafeRawPointer(emptyByte), Int32(k.count),
+                        d.baseAddress ?? UnsafePointer(emptyByte), d.count, out.baseAddress, &length)
                 }
             }
         }
@@ -38,7 +41,10 @@ enum Crypto {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 }

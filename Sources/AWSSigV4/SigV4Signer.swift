@@ -51,22 +51,31 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// The headers to send: `headers` plus host (if absent), x-amz-date, x-amz-security-token (with a session),
     /// x-amz-content-sha256 (when signPayloadHeader) and authorization. `payloadHash` is the hex SHA-256 of the body,
     /// or `unsignedPayload`. `date` is epoch seconds.
-    public func sign(method: String, url: String, headers: [(String, String)], payloadHash: String, date: Int64) -> [(String, String)] {
+    public func sign(method: String, url: String, headers: [(String, String)], payloadHash: String, date: Int64) -> [(
+        String, String
+    )] {
         var out = signingHeaders(url: url, headers: headers, payloadHash: payloadHash, date: date)
-        let (canonical, signedHeaders) = canonicalRequest(method: method, url: url, headers: out, payloadHash: payloadHash)
+        let (canonical, signedHeaders) = canonicalRequest(
+            method: method, url: url, headers: out, payloadHash: payloadHash)
         let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
         if omitSessionToken, let token = credentials.sessionToken {
             out.append(("X-Amz-Security-Token", token))  // sent, but not covered by the signature
         }
-        out.append(("Authorization", "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(date)), "
-                        + "SignedHeaders=\(signedHeaders), Signature=\(signature)"))
+        out.append(
+            (
+                "Authorization",
+                "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(date)), "
+                    + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            ))
         return out
     }
 
     /// The headers `sign` signs: the caller's (less any authorization, x-amz-date and the headers the
     /// signer sets itself, so signing again replaces rather than duplicates them), host when absent,
     /// x-amz-date, the session token unless omitted, and x-amz-content-sha256 when signPayloadHeader.
-    public func signingHeaders(url: String, headers: [(String, String)], payloadHash: String, date: Int64) -> [(String, String)] {
+    public func signingHeaders(url: String, headers: [(String, String)], payloadHash: String, date: Int64) -> [(
+        String, String
+    )] {
         var replaced: Set<String> = ["authorization", "x-amz-date"]
         if credentials.sessionToken != nil { replaced.insert("x-amz-security-token") }
         if signPayloadHeader { replaced.insert("x-amz-content-sha256") }
@@ -81,8 +90,10 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// X-Amz-SignedHeaders, X-Amz-Security-Token, X-Amz-Signature), payload UNSIGNED-PAYLOAD unless given.
     /// The query of the result is the canonical one (sorted, re-encoded) plus the signature; the path is
     /// kept as given. `headers` are ones the eventual request will carry and must send unchanged.
-    public func presign(method: String, url: String, headers: [(String, String)] = [], expires: Int, date: Int64,
-                        payloadHash: String = SigV4Signer.unsignedPayload) -> String {
+    public func presign(
+        method: String, url: String, headers: [(String, String)] = [], expires: Int, date: Int64,
+        payloadHash: String = SigV4Signer.unsignedPayload
+    ) -> String {
         let toSign = presignURLToSign(url: url, headers: headers, expires: expires, date: date)
         let (canonical, _) = canonicalRequest(method: method, url: toSign, headers: headers, payloadHash: payloadHash)
         let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
@@ -100,7 +111,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         let parts = URLParts(url)
         let signed = Self.canonicalHeaders(Self.withHost(headers, parts)).signedHeaders
         func enc(_ s: String) -> String { Self.uriEncode(Array(s.utf8)) }
-        var auth = "X-Amz-Algorithm=\(Self.algorithm)&X-Amz-Credential=\(enc(credentials.accessKeyID + "/" + scope(date)))"
+        var auth =
+            "X-Amz-Algorithm=\(Self.algorithm)&X-Amz-Credential=\(enc(credentials.accessKeyID + "/" + scope(date)))"
             + "&X-Amz-Date=\(Self.amzDate(date))&X-Amz-Expires=\(expires)&X-Amz-SignedHeaders=\(enc(signed))"
         if let token = credentials.sessionToken, !omitSessionToken { auth += "&X-Amz-Security-Token=\(enc(token))" }
         let existing = parts.query.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -111,7 +123,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
 
     /// The canonical request for exactly these headers (plus host from the URL when absent; never the
     /// unsigned ones). Returns it with the signed-header list.
-    public func canonicalRequest(method: String, url: String, headers: [(String, String)], payloadHash: String) -> (canonical: String, signedHeaders: String) {
+    public func canonicalRequest(method: String, url: String, headers: [(String, String)], payloadHash: String) -> (
+        canonical: String, signedHeaders: String
+    ) {
         let parts = URLParts(url)
         let (lines, signedHeaders) = Self.canonicalHeaders(Self.withHost(headers, parts))
         let canonical = [
@@ -126,12 +140,14 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     }
 
     public func stringToSign(canonicalRequest: String, date: Int64) -> String {
-        [Self.algorithm, Self.amzDate(date), scope(date), Self.sha256Hex(Array(canonicalRequest.utf8))].joined(separator: "\n")
+        [Self.algorithm, Self.amzDate(date), scope(date), Self.sha256Hex(Array(canonicalRequest.utf8))].joined(
+            separator: "\n")
     }
 
     public func signature(stringToSign: String, date: Int64) -> String {
         // The key is derived per day, region and service, so a leaked signing key is of little use.
-        var key = Crypto.hmacSHA256(key: Array(("AWS4" + credentials.secretAccessKey).utf8), data: Array(Self.dateStamp(date).utf8))
+        var key = Crypto.hmacSHA256(
+            key: Array(("AWS4" + credentials.secretAccessKey).utf8), data: Array(Self.dateStamp(date).utf8))
         for part in [region, service, "aws4_request"] { key = Crypto.hmacSHA256(key: key, data: Array(part.utf8)) }
         return Crypto.hex(Crypto.hmacSHA256(key: key, data: Array(stringToSign.utf8)))
     }
@@ -149,7 +165,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// `headers` with a Host header first when they have none and the URL names a host: the header
     /// the HTTP client will send, so it is signed.
     static func withHost(_ headers: [(String, String)], _ url: URLParts) -> [(String, String)] {
-        guard !headers.contains(where: { headerName($0.0) == "host" }), let host = url.hostHeader else { return headers }
+        guard !headers.contains(where: { headerName($0.0) == "host" }), let host = url.hostHeader else {
+            return headers
+        }
         return [("Host", host)] + headers
     }
 
@@ -184,8 +202,14 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         var out = [UInt8]()
         var pendingSpace = false
         for b in trimmed(Array(value.utf8)) {
-            if isSpace(b) { pendingSpace = true; continue }
-            if pendingSpace { out.append(0x20); pendingSpace = false }
+            if isSpace(b) {
+                pendingSpace = true
+                continue
+            }
+            if pendingSpace {
+                out.append(0x20)
+                pendingSpace = false
+            }
             out.append(b)
         }
         return String(decoding: out, as: UTF8.self)
@@ -215,7 +239,10 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         let all = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         for segment in all {
             if segment.isEmpty || segment.elementsEqual(".".utf8) { continue }
-            if segment.elementsEqual("..".utf8) { _ = out.popLast(); continue }
+            if segment.elementsEqual("..".utf8) {
+                _ = out.popLast()
+                continue
+            }
             out.append(segment)
         }
         let last = all.last ?? []
@@ -237,7 +264,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
             pairs.append((uriEncode(percentDecode(key)), uriEncode(percentDecode(value))))
         }
         pairs.sort { a, b in
-            a.key == b.key ? a.value.utf8.lexicographicallyPrecedes(b.value.utf8) : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+            a.key == b.key
+                ? a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+                : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
         }
         return pairs.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
     }
@@ -249,8 +278,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         out.reserveCapacity(bytes.count)
         for b in bytes {
             switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(b)
             default:
                 out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
@@ -273,7 +303,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex
         while i < bytes.endIndex {
-            if bytes[i] == UInt8(ascii: "%"), bytes.endIndex - i >= 3, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
+            if bytes[i] == UInt8(ascii: "%"), bytes.endIndex - i >= 3, let hi = hexValue(bytes[i + 1]),
+                let lo = hexValue(bytes[i + 2])
+            {
                 out.append(hi << 4 | lo)
                 i += 3
             } else {
@@ -313,7 +345,9 @@ struct URLParts {
 
     /// Everything before the query.
     var withoutQuery: String {
-        let head = authority.map { String(decoding: scheme, as: UTF8.self) + "://" + String(decoding: $0, as: UTF8.self) } ?? ""
+        let head =
+            authority.map { String(decoding: scheme, as: UTF8.self) + "://" + String(decoding: $0, as: UTF8.self) }
+            ?? ""
         return head + String(decoding: path, as: UTF8.self)
     }
 
@@ -324,7 +358,9 @@ struct URLParts {
         if let at = hostPort.lastIndex(of: UInt8(ascii: "@")) { hostPort = Array(hostPort[(at + 1)...]) }
         let lower = String(decoding: hostPort, as: UTF8.self).lowercased()
         // The port is after the last colon, unless that colon is inside an IPv6 literal's brackets.
-        guard let colon = lower.lastIndex(of: ":"), !lower[colon...].contains("]") else { return lower.isEmpty ? nil : lower }
+        guard let colon = lower.lastIndex(of: ":"), !lower[colon...].contains("]") else {
+            return lower.isEmpty ? nil : lower
+        }
         let port = lower[lower.index(after: colon)...]
         let defaultPort = ["http": "80", "https": "443"][String(decoding: scheme, as: UTF8.self).lowercased()]
         if port.isEmpty || String(port) == defaultPort { return String(lower[..<colon]) }

@@ -12,7 +12,8 @@ public final class PriceService {
     public var observer: ((FeatureMatrix, [Double]) -> Void)?
 
     public init(store: Store, model: InferenceBackend?) {
-        self.store = store; self.model = model
+        self.store = store
+        self.model = model
     }
 
     public struct BatchResult: Sendable {
@@ -35,13 +36,16 @@ public final class PriceService {
         var errors: [(String, FunkoError)] = []
         var seen = Set<String>()
         for id in query.ids where seen.insert(id).inserted {
-            if let p = try store.pop(id: id) { pops.append(p) } else {
+            if let p = try store.pop(id: id) {
+                pops.append(p)
+            } else {
                 errors.append((id, .notFound("unknown funko_pop_id \"\(id)\": no such Pop in the catalog")))
             }
         }
         guard !pops.isEmpty else { return BatchResult(predictions: [], errors: errors) }
         let target = now + EpochSeconds(query.futureDays) * secondsPerDay
-        let (table, queries) = try servingInputs(pops, now: now, target: target, condition: query.condition, marketplace: query.marketplace)
+        let (table, queries) = try servingInputs(
+            pops, now: now, target: target, condition: query.condition, marketplace: query.marketplace)
         let rows = FeatureBuilder.rows(for: queries, sales: table, encoders: model.metadata.vocabularies)
         let outputs = try model.predictTargets(rows, deadline: deadline)
         let predictions = pops.enumerated().map { i, pop -> Prediction in
@@ -50,10 +54,11 @@ public final class PriceService {
                 funkoPopID: pop.id, funkoName: pop.name, series: pop.series, predictedPrice: roundCents(e.price),
                 confidenceScore: (e.confidence * 100).rounded() / 100,
                 priceRange: PriceRange(min: roundCents(e.low), max: roundCents(e.high)),
-                factors: PredictionFactors(isChase: pop.isChase ? 1 : 0, isExclusive: pop.isExclusive ? 1 : 0,
-                                           isVaulted: pop.isVaulted(at: target) ? 1 : 0, condition: query.condition.rawValue,
-                                           marketplace: query.marketplace.rawValue,
-                                           daysSinceRelease: Int(rows[i, .daysSinceRelease])),
+                factors: PredictionFactors(
+                    isChase: pop.isChase ? 1 : 0, isExclusive: pop.isExclusive ? 1 : 0,
+                    isVaulted: pop.isVaulted(at: target) ? 1 : 0, condition: query.condition.rawValue,
+                    marketplace: query.marketplace.rawValue,
+                    daysSinceRelease: Int(rows[i, .daysSinceRelease])),
                 predictionDate: Time.iso8601(target), modelVersion: model.metadata.version)
         }
         observer?(rows, predictions.map(\.predictedPrice))
@@ -61,15 +66,20 @@ public final class PriceService {
     }
 
     /// The Pops' sales before `now` and one question per Pop: features at `target`, windows ending at `now`.
-    private func servingInputs(_ pops: [FunkoPop], now: EpochSeconds, target: EpochSeconds, condition: Condition,
-                               marketplace: Marketplace) throws -> (SalesTable, [FeatureQuery]) {
+    private func servingInputs(
+        _ pops: [FunkoPop], now: EpochSeconds, target: EpochSeconds, condition: Condition,
+        marketplace: Marketplace
+    ) throws -> (SalesTable, [FeatureQuery]) {
         var table = SalesTable(pops: pops)
         var queries: [FeatureQuery] = []
         for (i, pop) in pops.enumerated() {
             for s in try store.sales(popID: pop.id, from: 0, until: now) {  // the whole history: last sales may be old
-                table.append(pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
+                table.append(
+                    pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
             }
-            queries.append(FeatureQuery(pop: Int32(i), time: target, windowEnd: now, condition: condition, marketplace: marketplace))
+            queries.append(
+                FeatureQuery(
+                    pop: Int32(i), time: target, windowEnd: now, condition: condition, marketplace: marketplace))
         }
         return (table, queries)
     }
@@ -90,7 +100,9 @@ public final class PriceService {
             let date = Time.isoDate(s.soldAt)
             if daily.last?.date == date {
                 let d = daily[daily.count - 1]
-                daily[daily.count - 1] = HistoryDay(date: date, avgPrice: (d.avgPrice * Double(d.count) + s.price) / Double(d.count + 1), count: d.count + 1)
+                daily[daily.count - 1] = HistoryDay(
+                    date: date, avgPrice: (d.avgPrice * Double(d.count) + s.price) / Double(d.count + 1),
+                    count: d.count + 1)
             } else {
                 daily.append(HistoryDay(date: date, avgPrice: s.price, count: 1))
             }
@@ -102,8 +114,9 @@ public final class PriceService {
         for s in try store.sales(popID: popID, from: now - 90 * secondsPerDay, until: now + 1) {
             table.append(pop: 0, soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
         }
-        let row = FeatureBuilder.rows(for: [FeatureQuery(pop: 0, time: now + 1, windowEnd: now + 1, condition: .mint, marketplace: .ebay)],
-                                      sales: table, encoders: Encoders(fitting: [pop]))
+        let row = FeatureBuilder.rows(
+            for: [FeatureQuery(pop: 0, time: now + 1, windowEnd: now + 1, condition: .mint, marketplace: .ebay)],
+            sales: table, encoders: Encoders(fitting: [pop]))
         func value(_ f: Feature) -> Double? { row[0, f].isNaN ? nil : roundCents(Double(row[0, f])) }
         let summary = HistorySummary(
             count: prices.count, min: prices.first, max: prices.last,
@@ -113,18 +126,26 @@ public final class PriceService {
             priceVolatility30d: value(.priceVolatility30d))
         return HistoryResponse(
             funkoPopID: pop.id, funkoName: pop.name, series: pop.series, days: days,
-            sales: sales.map { HistorySale(soldAt: Time.iso8601($0.soldAt), price: $0.price, condition: $0.condition.rawValue, marketplace: $0.marketplace.rawValue) },
+            sales: sales.map {
+                HistorySale(
+                    soldAt: Time.iso8601($0.soldAt), price: $0.price, condition: $0.condition.rawValue,
+                    marketplace: $0.marketplace.rawValue)
+            },
             daily: daily, summary: summary)
     }
 
     /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode.
-    public func status(inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used")) throws -> ModelStatus {
+    public func status(
+        inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used")
+    ) throws -> ModelStatus {
         let counts = try? store.counts()
         guard let m = model?.metadata else {
-            return ModelStatus(status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,
-                               inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
+            return ModelStatus(
+                status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,
+                inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
         }
-        return ModelStatus(status: "ok", modelVersion: m.version, trainedAt: m.trainedAt, metrics: m.metrics,
-                           baselines: m.baselineMetrics, inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
+        return ModelStatus(
+            status: "ok", modelVersion: m.version, trainedAt: m.trainedAt, metrics: m.metrics,
+            baselines: m.baselineMetrics, inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
     }
 }

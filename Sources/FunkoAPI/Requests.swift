@@ -9,11 +9,16 @@ public struct PredictRequest: Decodable, Sendable {
     public var futureDays: Int?
 
     public init(funkoPopID: String?, condition: String? = nil, marketplace: String? = nil, futureDays: Int? = nil) {
-        self.funkoPopID = funkoPopID; self.condition = condition; self.marketplace = marketplace; self.futureDays = futureDays
+        self.funkoPopID = funkoPopID
+        self.condition = condition
+        self.marketplace = marketplace
+        self.futureDays = futureDays
     }
 
     enum CodingKeys: String, CodingKey {
-        case funkoPopID = "funko_pop_id", condition, marketplace, futureDays = "future_days"
+        case funkoPopID = "funko_pop_id"
+        case condition, marketplace
+        case futureDays = "future_days"
     }
 
     public init(from decoder: Decoder) throws {
@@ -42,11 +47,16 @@ public struct BatchPredictRequest: Decodable, Sendable {
     public static let maxIDs = 100
 
     enum CodingKeys: String, CodingKey {
-        case funkoPopIDs = "funko_pop_ids", condition, marketplace, futureDays = "future_days"
+        case funkoPopIDs = "funko_pop_ids"
+        case condition, marketplace
+        case futureDays = "future_days"
     }
 
     public init(funkoPopIDs: [String]?, condition: String? = nil, marketplace: String? = nil, futureDays: Int? = nil) {
-        self.funkoPopIDs = funkoPopIDs; self.condition = condition; self.marketplace = marketplace; self.futureDays = futureDays
+        self.funkoPopIDs = funkoPopIDs
+        self.condition = condition
+        self.marketplace = marketplace
+        self.futureDays = futureDays
     }
 
     public init(from decoder: Decoder) throws {
@@ -57,7 +67,11 @@ public struct BatchPredictRequest: Decodable, Sendable {
             }
             var ids: [String] = []
             while !list.isAtEnd {
-                if let s = try? list.decode(String.self) { ids.append(s) } else if let n = try? list.decode(Int.self) { ids.append(String(n)) } else {
+                if let s = try? list.decode(String.self) {
+                    ids.append(s)
+                } else if let n = try? list.decode(Int.self) {
+                    ids.append(String(n))
+                } else {
                     throw FunkoError.badRequest("funko_pop_ids[\(ids.count)] must be a string id such as \"10001\"")
                 }
             }
@@ -92,16 +106,22 @@ public struct PredictQuery: Equatable, Sendable {
         self.ids = ids
         if let c = condition {
             guard let parsed = Condition(parsing: c) else {
-                throw FunkoError.badRequest("condition \"\(c)\" is not accepted: use one of \(Condition.acceptedValues)")
+                throw FunkoError.badRequest(
+                    "condition \"\(c)\" is not accepted: use one of \(Condition.acceptedValues)")
             }
             self.condition = parsed
-        } else { self.condition = .mint }
+        } else {
+            self.condition = .mint
+        }
         if let m = marketplace {
             guard let parsed = Marketplace(parsing: m) else {
-                throw FunkoError.badRequest("marketplace \"\(m)\" is not accepted: use one of \(Marketplace.acceptedValues)")
+                throw FunkoError.badRequest(
+                    "marketplace \"\(m)\" is not accepted: use one of \(Marketplace.acceptedValues)")
             }
             self.marketplace = parsed
-        } else { self.marketplace = .ebay }
+        } else {
+            self.marketplace = .ebay
+        }
         let d = futureDays ?? 0
         guard Self.futureDaysRange.contains(d) else {
             throw FunkoError.badRequest("future_days must be an integer from 0 to 365 (got \(d))")

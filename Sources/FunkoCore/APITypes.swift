@@ -4,7 +4,10 @@
 public struct PriceRange: Codable, Equatable, Sendable {
     public var min: Double
     public var max: Double
-    public init(min: Double, max: Double) { self.min = min; self.max = max }
+    public init(min: Double, max: Double) {
+        self.min = min
+        self.max = max
+    }
 }
 
 public struct PredictionFactors: Codable, Equatable, Sendable {
@@ -16,13 +19,22 @@ public struct PredictionFactors: Codable, Equatable, Sendable {
     public var daysSinceRelease: Int
 
     enum CodingKeys: String, CodingKey {
-        case isChase = "is_chase", isExclusive = "is_exclusive", isVaulted = "is_vaulted"
-        case condition, marketplace, daysSinceRelease = "days_since_release"
+        case isChase = "is_chase"
+        case isExclusive = "is_exclusive"
+        case isVaulted = "is_vaulted"
+        case condition, marketplace
+        case daysSinceRelease = "days_since_release"
     }
 
-    public init(isChase: Int, isExclusive: Int, isVaulted: Int, condition: String, marketplace: String, daysSinceRelease: Int) {
-        self.isChase = isChase; self.isExclusive = isExclusive; self.isVaulted = isVaulted
-        self.condition = condition; self.marketplace = marketplace; self.daysSinceRelease = daysSinceRelease
+    public init(
+        isChase: Int, isExclusive: Int, isVaulted: Int, condition: String, marketplace: String, daysSinceRelease: Int
+    ) {
+        self.isChase = isChase
+        self.isExclusive = isExclusive
+        self.isVaulted = isVaulted
+        self.condition = condition
+        self.marketplace = marketplace
+        self.daysSinceRelease = daysSinceRelease
     }
 }
 
@@ -38,18 +50,30 @@ public struct Prediction: Codable, Equatable, Sendable {
     public var modelVersion: String
 
     enum CodingKeys: String, CodingKey {
-        case funkoPopID = "funko_pop_id", funkoName = "funko_name", series
-        case predictedPrice = "predicted_price", confidenceScore = "confidence_score"
-        case priceRange = "price_range", factors, predictionDate = "prediction_date"
+        case funkoPopID = "funko_pop_id"
+        case funkoName = "funko_name"
+        case series
+        case predictedPrice = "predicted_price"
+        case confidenceScore = "confidence_score"
+        case priceRange = "price_range"
+        case factors
+        case predictionDate = "prediction_date"
         case modelVersion = "model_version"
     }
 
-    public init(funkoPopID: String, funkoName: String, series: String, predictedPrice: Double,
-                confidenceScore: Double, priceRange: PriceRange, factors: PredictionFactors,
-                predictionDate: String, modelVersion: String) {
-        self.funkoPopID = funkoPopID; self.funkoName = funkoName; self.series = series
-        self.predictedPrice = predictedPrice; self.confidenceScore = confidenceScore
-        self.priceRange = priceRange; self.factors = factors; self.predictionDate = predictionDate
+    public init(
+        funkoPopID: String, funkoName: String, series: String, predictedPrice: Double,
+        confidenceScore: Double, priceRange: PriceRange, factors: PredictionFactors,
+        predictionDate: String, modelVersion: String
+    ) {
+        self.funkoPopID = funkoPopID
+        self.funkoName = funkoName
+        self.series = series
+        self.predictedPrice = predictedPrice
+        self.confidenceScore = confidenceScore
+        self.priceRange = priceRange
+        self.factors = factors
+        self.predictionDate = predictionDate
         self.modelVersion = modelVersion
     }
 }
@@ -59,9 +83,15 @@ public struct HistorySale: Codable, Equatable, Sendable {
     public var price: Double
     public var condition: String
     public var marketplace: String
-    enum CodingKeys: String, CodingKey { case soldAt = "sold_at", price, condition, marketplace }
+    enum CodingKeys: String, CodingKey {
+        case soldAt = "sold_at"
+        case price, condition, marketplace
+    }
     public init(soldAt: String, price: Double, condition: String, marketplace: String) {
-        self.soldAt = soldAt; self.price = price; self.condition = condition; self.marketplace = marketplace
+        self.soldAt = soldAt
+        self.price = price
+        self.condition = condition
+        self.marketplace = marketplace
     }
 }
 
@@ -69,8 +99,16 @@ public struct HistoryDay: Codable, Equatable, Sendable {
     public var date: String
     public var avgPrice: Double
     public var count: Int
-    enum CodingKeys: String, CodingKey { case date, avgPrice = "avg_price", count }
-    public init(date: String, avgPrice: Double, count: Int) { self.date = date; self.avgPrice = avgPrice; self.count = count }
+    enum CodingKeys: String, CodingKey {
+        case date
+        case avgPrice = "avg_price"
+        case count
+    }
+    public init(date: String, avgPrice: Double, count: Int) {
+        self.date = date
+        self.avgPrice = avgPrice
+        self.count = count
+    }
 }
 
 public struct HistorySummary: Codable, Equatable, Sendable {
@@ -85,13 +123,23 @@ public struct HistorySummary: Codable, Equatable, Sendable {
     public var priceVolatility30d: Double?
     enum CodingKeys: String, CodingKey {
         case count, min, max, mean, median
-        case avgPrice7d = "avg_price_7d", avgPrice30d = "avg_price_30d", avgPrice90d = "avg_price_90d"
+        case avgPrice7d = "avg_price_7d"
+        case avgPrice30d = "avg_price_30d"
+        case avgPrice90d = "avg_price_90d"
         case priceVolatility30d = "price_volatility_30d"
     }
-    public init(count: Int, min: Double?, max: Double?, mean: Double?, median: Double?, avgPrice7d: Double?,
-                avgPrice30d: Double?, avgPrice90d: Double?, priceVolatility30d: Double?) {
-        self.count = count; self.min = min; self.max = max; self.mean = mean; self.median = median
-        self.avgPrice7d = avgPrice7d; self.avgPrice30d = avgPrice30d; self.avgPrice90d = avgPrice90d
+    public init(
+        count: Int, min: Double?, max: Double?, mean: Double?, median: Double?, avgPrice7d: Double?,
+        avgPrice30d: Double?, avgPrice90d: Double?, priceVolatility30d: Double?
+    ) {
+        self.count = count
+        self.min = min
+        self.max = max
+        self.mean = mean
+        self.median = median
+        self.avgPrice7d = avgPrice7d
+        self.avgPrice30d = avgPrice30d
+        self.avgPrice90d = avgPrice90d
         self.priceVolatility30d = priceVolatility30d
     }
 
@@ -99,10 +147,14 @@ public struct HistorySummary: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(count, forKey: .count)
-        try c.encode(min, forKey: .min); try c.encode(max, forKey: .max)
-        try c.encode(mean, forKey: .mean); try c.encode(median, forKey: .median)
-        try c.encode(avgPrice7d, forKey: .avgPrice7d); try c.encode(avgPrice30d, forKey: .avgPrice30d)
-        try c.encode(avgPrice90d, forKey: .avgPrice90d); try c.encode(priceVolatility30d, forKey: .priceVolatility30d)
+        try c.encode(min, forKey: .min)
+        try c.encode(max, forKey: .max)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(median, forKey: .median)
+        try c.encode(avgPrice7d, forKey: .avgPrice7d)
+        try c.encode(avgPrice30d, forKey: .avgPrice30d)
+        try c.encode(avgPrice90d, forKey: .avgPrice90d)
+        try c.encode(priceVolatility30d, forKey: .priceVolatility30d)
     }
 }
 
@@ -115,12 +167,21 @@ public struct HistoryResponse: Codable, Equatable, Sendable {
     public var daily: [HistoryDay]
     public var summary: HistorySummary
     enum CodingKeys: String, CodingKey {
-        case funkoPopID = "funko_pop_id", funkoName = "funko_name", series, days, sales, daily, summary
+        case funkoPopID = "funko_pop_id"
+        case funkoName = "funko_name"
+        case series, days, sales, daily, summary
     }
-    public init(funkoPopID: String, funkoName: String, series: String, days: Int, sales: [HistorySale],
-                daily: [HistoryDay], summary: HistorySummary) {
-        self.funkoPopID = funkoPopID; self.funkoName = funkoName; self.series = series; self.days = days
-        self.sales = sales; self.daily = daily; self.summary = summary
+    public init(
+        funkoPopID: String, funkoName: String, series: String, days: Int, sales: [HistorySale],
+        daily: [HistoryDay], summary: HistorySummary
+    ) {
+        self.funkoPopID = funkoPopID
+        self.funkoName = funkoName
+        self.series = series
+        self.days = days
+        self.sales = sales
+        self.daily = daily
+        self.summary = summary
     }
 }
 
@@ -131,19 +192,30 @@ public struct Metrics: Codable, Equatable, Sendable {
     public var r2: Double
     public var mape: Double
     public var intervalCoverage: Double?
-    enum CodingKeys: String, CodingKey { case mae, rmse, r2, mape, intervalCoverage = "interval_coverage" }
+    enum CodingKeys: String, CodingKey {
+        case mae, rmse, r2, mape
+        case intervalCoverage = "interval_coverage"
+    }
     public init(mae: Double, rmse: Double, r2: Double, mape: Double, intervalCoverage: Double? = nil) {
-        self.mae = mae; self.rmse = rmse; self.r2 = r2; self.mape = mape; self.intervalCoverage = intervalCoverage
+        self.mae = mae
+        self.rmse = rmse
+        self.r2 = r2
+        self.mape = mape
+        self.intervalCoverage = intervalCoverage
     }
 }
 
 public struct EndpointStatus: Codable, Equatable, Sendable {
     public var name: String?
     public var status: String
-    public init(name: String?, status: String) { self.name = name; self.status = status }
+    public init(name: String?, status: String) {
+        self.name = name
+        self.status = status
+    }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name); try c.encode(status, forKey: .status)
+        try c.encode(name, forKey: .name)
+        try c.encode(status, forKey: .status)
     }
     enum CodingKeys: String, CodingKey { case name, status }
 }
@@ -159,22 +231,38 @@ public struct ModelStatus: Codable, Equatable, Sendable {
     public var drift: [String: Double]?
     public var catalog: CatalogCounts?
     enum CodingKeys: String, CodingKey {
-        case status, modelVersion = "model_version", trainedAt = "trained_at", metrics, baselines
-        case inferenceMode = "inference_mode", endpoint, drift, catalog
+        case status
+        case modelVersion = "model_version"
+        case trainedAt = "trained_at"
+        case metrics, baselines
+        case inferenceMode = "inference_mode"
+        case endpoint, drift, catalog
     }
-    public init(status: String, modelVersion: String?, trainedAt: String?, metrics: Metrics?,
-                baselines: [String: Metrics]?, inferenceMode: String, endpoint: EndpointStatus,
-                drift: [String: Double]?, catalog: CatalogCounts?) {
-        self.status = status; self.modelVersion = modelVersion; self.trainedAt = trainedAt
-        self.metrics = metrics; self.baselines = baselines; self.inferenceMode = inferenceMode
-        self.endpoint = endpoint; self.drift = drift; self.catalog = catalog
+    public init(
+        status: String, modelVersion: String?, trainedAt: String?, metrics: Metrics?,
+        baselines: [String: Metrics]?, inferenceMode: String, endpoint: EndpointStatus,
+        drift: [String: Double]?, catalog: CatalogCounts?
+    ) {
+        self.status = status
+        self.modelVersion = modelVersion
+        self.trainedAt = trainedAt
+        self.metrics = metrics
+        self.baselines = baselines
+        self.inferenceMode = inferenceMode
+        self.endpoint = endpoint
+        self.drift = drift
+        self.catalog = catalog
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status); try c.encode(modelVersion, forKey: .modelVersion)
-        try c.encode(trainedAt, forKey: .trainedAt); try c.encode(metrics, forKey: .metrics)
-        try c.encode(baselines, forKey: .baselines); try c.encode(inferenceMode, forKey: .inferenceMode)
-        try c.encode(endpoint, forKey: .endpoint); try c.encode(drift, forKey: .drift)
+        try c.encode(status, forKey: .status)
+        try c.encode(modelVersion, forKey: .modelVersion)
+        try c.encode(trainedAt, forKey: .trainedAt)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(baselines, forKey: .baselines)
+        try c.encode(inferenceMode, forKey: .inferenceMode)
+        try c.encode(endpoint, forKey: .endpoint)
+        try c.encode(drift, forKey: .drift)
         try c.encodeIfPresent(catalog, forKey: .catalog)
     }
 }
@@ -184,9 +272,16 @@ public struct CatalogCounts: Codable, Equatable, Sendable {
     public var sales: Int
     public var firstSale: String?
     public var lastSale: String?
-    enum CodingKeys: String, CodingKey { case pops, sales, firstSale = "first_sale", lastSale = "last_sale" }
+    enum CodingKeys: String, CodingKey {
+        case pops, sales
+        case firstSale = "first_sale"
+        case lastSale = "last_sale"
+    }
     public init(pops: Int, sales: Int, firstSale: String?, lastSale: String?) {
-        self.pops = pops; self.sales = sales; self.firstSale = firstSale; self.lastSale = lastSale
+        self.pops = pops
+        self.sales = sales
+        self.firstSale = firstSale
+        self.lastSale = lastSale
     }
 }
 
@@ -195,9 +290,14 @@ public struct ErrorBody: Codable, Equatable, Sendable {
         public var code: String
         public var message: String
         public var requestID: String?
-        enum CodingKeys: String, CodingKey { case code, message, requestID = "request_id" }
+        enum CodingKeys: String, CodingKey {
+            case code, message
+            case requestID = "request_id"
+        }
         public init(code: String, message: String, requestID: String? = nil) {
-            self.code = code; self.message = message; self.requestID = requestID
+            self.code = code
+            self.message = message
+            self.requestID = requestID
         }
     }
     public var error: Detail
@@ -211,15 +311,26 @@ public struct BatchPredictionResponse: Codable, Equatable, Sendable {
     public struct ItemError: Codable, Equatable, Sendable {
         public var funkoPopID: String
         public var error: ErrorBody.Detail
-        enum CodingKeys: String, CodingKey { case funkoPopID = "funko_pop_id", error }
-        public init(funkoPopID: String, error: ErrorBody.Detail) { self.funkoPopID = funkoPopID; self.error = error }
+        enum CodingKeys: String, CodingKey {
+            case funkoPopID = "funko_pop_id"
+            case error
+        }
+        public init(funkoPopID: String, error: ErrorBody.Detail) {
+            self.funkoPopID = funkoPopID
+            self.error = error
+        }
     }
     public var predictions: [Prediction]
     public var errors: [ItemError]
     public var modelVersion: String?
-    enum CodingKeys: String, CodingKey { case predictions, errors, modelVersion = "model_version" }
+    enum CodingKeys: String, CodingKey {
+        case predictions, errors
+        case modelVersion = "model_version"
+    }
     public init(predictions: [Prediction], errors: [ItemError], modelVersion: String?) {
-        self.predictions = predictions; self.errors = errors; self.modelVersion = modelVersion
+        self.predictions = predictions
+        self.errors = errors
+        self.modelVersion = modelVersion
     }
 }
 
@@ -228,8 +339,13 @@ public struct HealthResponse: Codable, Equatable, Sendable {
     public var status: String
     public var checks: [String: String]
     public var modelVersion: String?
-    enum CodingKeys: String, CodingKey { case status, checks, modelVersion = "model_version" }
+    enum CodingKeys: String, CodingKey {
+        case status, checks
+        case modelVersion = "model_version"
+    }
     public init(status: String, checks: [String: String], modelVersion: String?) {
-        self.status = status; self.checks = checks; self.modelVersion = modelVersion
+        self.status = status
+        self.checks = checks
+        self.modelVersion = modelVersion
     }
 }

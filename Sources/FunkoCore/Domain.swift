@@ -1,6 +1,8 @@
 /// Item condition (SPEC §4.2). Scores 1-5 are accepted wherever names are.
 public enum Condition: String, CaseIterable, Codable, Sendable {
-    case mint, nearMint = "near_mint", good, fair, poor
+    case mint
+    case nearMint = "near_mint"
+    case good, fair, poor
 
     public var score: Int {
         switch self {
@@ -20,8 +22,14 @@ public enum Condition: String, CaseIterable, Codable, Sendable {
     /// Accepts `mint`, `near_mint`, ... (case-insensitive, `near mint`/`near-mint` too) or `1`-`5`.
     public init?(parsing text: String) {
         let t = text.trimmed.lowercased().replacingSpacesAndDashes
-        if let c = Condition(rawValue: t) { self = c; return }
-        if let n = Int(t), let c = Condition(score: n) { self = c; return }
+        if let c = Condition(rawValue: t) {
+            self = c
+            return
+        }
+        if let n = Int(t), let c = Condition(score: n) {
+            self = c
+            return
+        }
         return nil
     }
 
@@ -30,7 +38,9 @@ public enum Condition: String, CaseIterable, Codable, Sendable {
 
 /// Where a sale happened (SPEC §4.2).
 public enum Marketplace: String, CaseIterable, Codable, Sendable {
-    case ebay, mercari, amazon, whatnot, facebook, funkoShop = "funko_shop", other
+    case ebay, mercari, amazon, whatnot, facebook
+    case funkoShop = "funko_shop"
+    case other
 
     public init?(parsing text: String) {
         guard let m = Marketplace(rawValue: text.trimmed.lowercased().replacingSpacesAndDashes) else { return nil }
@@ -56,15 +66,25 @@ public struct FunkoPop: Equatable, Sendable {
     public var baseEstimatedValue: Double
     public var imageURL: String?
 
-    public init(id: String, name: String, series: String, character: String, funkoNumber: Int,
-                releaseDate: EpochSeconds, isChase: Bool, isExclusive: Bool, isVaulted: Bool,
-                exclusiveRetailer: String? = nil, vaultedDate: EpochSeconds? = nil,
-                baseEstimatedValue: Double, imageURL: String? = nil) {
-        self.id = id; self.name = name; self.series = series; self.character = character
-        self.funkoNumber = funkoNumber; self.releaseDate = releaseDate; self.isChase = isChase
-        self.isExclusive = isExclusive; self.isVaulted = isVaulted
-        self.exclusiveRetailer = exclusiveRetailer; self.vaultedDate = vaultedDate
-        self.baseEstimatedValue = baseEstimatedValue; self.imageURL = imageURL
+    public init(
+        id: String, name: String, series: String, character: String, funkoNumber: Int,
+        releaseDate: EpochSeconds, isChase: Bool, isExclusive: Bool, isVaulted: Bool,
+        exclusiveRetailer: String? = nil, vaultedDate: EpochSeconds? = nil,
+        baseEstimatedValue: Double, imageURL: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.series = series
+        self.character = character
+        self.funkoNumber = funkoNumber
+        self.releaseDate = releaseDate
+        self.isChase = isChase
+        self.isExclusive = isExclusive
+        self.isVaulted = isVaulted
+        self.exclusiveRetailer = exclusiveRetailer
+        self.vaultedDate = vaultedDate
+        self.baseEstimatedValue = baseEstimatedValue
+        self.imageURL = imageURL
     }
 
     /// Vaulted as of `t`: flagged vaulted and (no date known, or the date has passed).
@@ -86,17 +106,28 @@ public struct Sale: Equatable, Sendable {
     /// Unique per source. Imports without one use the row's content (`identityKey`).
     public var externalID: String
 
-    public init(popID: String, soldAt: EpochSeconds, price: Double, condition: Condition,
-                marketplace: Marketplace, source: String, externalID: String? = nil) {
-        self.popID = popID; self.soldAt = soldAt; self.price = price; self.condition = condition
-        self.marketplace = marketplace; self.source = source
-        self.externalID = externalID ?? Sale.contentKey(popID: popID, soldAt: soldAt, price: price,
-                                                        condition: condition, marketplace: marketplace)
+    public init(
+        popID: String, soldAt: EpochSeconds, price: Double, condition: Condition,
+        marketplace: Marketplace, source: String, externalID: String? = nil
+    ) {
+        self.popID = popID
+        self.soldAt = soldAt
+        self.price = price
+        self.condition = condition
+        self.marketplace = marketplace
+        self.source = source
+        self.externalID =
+            externalID
+            ?? Sale.contentKey(
+                popID: popID, soldAt: soldAt, price: price,
+                condition: condition, marketplace: marketplace)
     }
 
     /// The identity of a sale that came without an external id: its content, exactly.
-    public static func contentKey(popID: String, soldAt: EpochSeconds, price: Double,
-                                  condition: Condition, marketplace: Marketplace) -> String {
+    public static func contentKey(
+        popID: String, soldAt: EpochSeconds, price: Double,
+        condition: Condition, marketplace: Marketplace
+    ) -> String {
         "content:\(popID)|\(Time.iso8601(soldAt))|\(formatCents(price))|\(condition.rawValue)|\(marketplace.rawValue)"
     }
 }

@@ -14,7 +14,8 @@ public struct FunkoError: Error, CustomStringConvertible, Equatable, Sendable {
     public var message: String
 
     public init(_ code: Code, _ message: String) {
-        self.code = code; self.message = message
+        self.code = code
+        self.message = message
     }
 
     public var status: Int {

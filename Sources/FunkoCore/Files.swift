@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Small POSIX file helpers (no Foundation file manager in the Lambda binaries).
@@ -35,7 +35,11 @@ public enum Files {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
-            if n <= 0 { close(fd); unlink(tmp); throw FunkoError.unavailable("cannot write \(path): \(String(cString: strerror(errno)))") }
+            if n <= 0 {
+                close(fd)
+                unlink(tmp)
+                throw FunkoError.unavailable("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             off += n
         }
         guard close(fd) == 0, rename(tmp, path) == 0 else {
@@ -64,7 +68,9 @@ public enum Files {
         defer { closedir(dir) }
         var names: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where artifacts live: a key/value view of the SPEC §4.4 layout. A local folder here; S3 with
@@ -37,10 +37,15 @@ public final class LocalObjectStore: ObjectStore {
     public func update(_ key: String, _ change: ([UInt8]?) throws -> [UInt8]?) throws {
         try Files.makeDirectories(root)
         let fd = open("\(root)/.update.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FunkoError.unavailable("cannot lock \(root) to update \(key): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw FunkoError.unavailable("cannot lock \(root) to update \(key): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }  // releases the lock
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw FunkoError.unavailable("cannot lock \(root) to update \(key): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw FunkoError.unavailable(
+                    "cannot lock \(root) to update \(key): \(String(cString: strerror(errno)))")
+            }
         }
         if let bytes = try change(try get(key)) { try put(key, bytes) }
     }

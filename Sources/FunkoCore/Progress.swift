@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Progress for long steps: a self-updating line on an interactive terminal, nothing at all in CI
@@ -21,7 +21,9 @@ public final class Progress: @unchecked Sendable {
     private let lock = Mutex()
 
     public init(_ label: String, total: Int, enabled: Bool = Progress.isInteractive) {
-        self.label = label; self.total = max(total, 1); self.enabled = enabled
+        self.label = label
+        self.total = max(total, 1)
+        self.enabled = enabled
     }
 
     @inline(__always) public func update(_ done: Int) {

@@ -7,7 +7,7 @@ public struct SalesTable: Sendable {
     public var pop: [Int32] = []
     public var soldAt: [EpochSeconds] = []
     public var price: [Double] = []
-    public var condition: [UInt8] = []    // Condition.score, 1...5
+    public var condition: [UInt8] = []  // Condition.score, 1...5
     public var marketplace: [UInt8] = []  // index into Marketplace.allCases
 
     public init(pops: [FunkoPop]) { self.pops = pops }
@@ -15,13 +15,21 @@ public struct SalesTable: Sendable {
     public var count: Int { pop.count }
 
     public mutating func reserve(_ n: Int) {
-        pop.reserveCapacity(n); soldAt.reserveCapacity(n); price.reserveCapacity(n)
-        condition.reserveCapacity(n); marketplace.reserveCapacity(n)
+        pop.reserveCapacity(n)
+        soldAt.reserveCapacity(n)
+        price.reserveCapacity(n)
+        condition.reserveCapacity(n)
+        marketplace.reserveCapacity(n)
     }
 
-    public mutating func append(pop p: Int32, soldAt t: EpochSeconds, price x: Double, condition c: Condition, marketplace m: Marketplace) {
-        pop.append(p); soldAt.append(t); price.append(x)
-        condition.append(UInt8(c.score)); marketplace.append(Marketplace.code(m))
+    public mutating func append(
+        pop p: Int32, soldAt t: EpochSeconds, price x: Double, condition c: Condition, marketplace m: Marketplace
+    ) {
+        pop.append(p)
+        soldAt.append(t)
+        price.append(x)
+        condition.append(UInt8(c.score))
+        marketplace.append(Marketplace.code(m))
     }
 
     /// Orders rows by (Pop, time) unless they already are: a linear check, then a counting sort by
@@ -30,7 +38,8 @@ public struct SalesTable: Sendable {
         let n = count
         var sorted = true
         for i in 1..<max(n, 1) where pop[i] < pop[i - 1] || (pop[i] == pop[i - 1] && soldAt[i] < soldAt[i - 1]) {
-            sorted = false; break
+            sorted = false
+            break
         }
         if sorted { return }
         var start = [Int](repeating: 0, count: pops.count + 1)
@@ -38,7 +47,11 @@ public struct SalesTable: Sendable {
         for i in 0..<pops.count { start[i + 1] += start[i] }
         var next = start
         var order = [Int](repeating: 0, count: n)
-        for i in 0..<n { let p = Int(pop[i]); order[next[p]] = i; next[p] += 1 }
+        for i in 0..<n {
+            let p = Int(pop[i])
+            order[next[p]] = i
+            next[p] += 1
+        }
         for p in 0..<pops.count where start[p + 1] - start[p] > 1 {
             let slice = start[p]..<start[p + 1]
             let ts = soldAt
@@ -46,8 +59,11 @@ public struct SalesTable: Sendable {
                 order[slice].sort { (ts[$0], $0) < (ts[$1], $1) }
             }
         }
-        pop = order.map { pop[$0] }; soldAt = order.map { soldAt[$0] }; price = order.map { price[$0] }
-        condition = order.map { condition[$0] }; marketplace = order.map { marketplace[$0] }
+        pop = order.map { pop[$0] }
+        soldAt = order.map { soldAt[$0] }
+        price = order.map { price[$0] }
+        condition = order.map { condition[$0] }
+        marketplace = order.map { marketplace[$0] }
     }
 
     /// Row ranges per Pop (requires rows sorted by Pop): `ranges[p]` is Pop p's rows.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Seconds since 1970-01-01T00:00:00Z. All times in the project are UTC epoch seconds: cheap to
@@ -14,10 +14,12 @@ public let secondsPerDay: EpochSeconds = 86_400
 public struct CivilDate: Equatable, Sendable {
     public var year: Int
     public var month: Int  // 1...12
-    public var day: Int    // 1...31
+    public var day: Int  // 1...31
 
     public init(year: Int, month: Int, day: Int) {
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
@@ -91,7 +93,8 @@ public enum Time {
     public static func iso8601(_ t: EpochSeconds) -> String {
         let d = CivilDate(dayNumber: dayNumber(t))
         let s = t - dayNumber(t) * secondsPerDay
-        return "\(pad(d.year, 4))-\(pad(d.month, 2))-\(pad(d.day, 2))T\(pad(Int(s / 3600), 2)):\(pad(Int(s / 60 % 60), 2)):\(pad(Int(s % 60), 2))Z"
+        return
+            "\(pad(d.year, 4))-\(pad(d.month, 2))-\(pad(d.day, 2))T\(pad(Int(s / 3600), 2)):\(pad(Int(s / 60 % 60), 2)):\(pad(Int(s % 60), 2))Z"
     }
 
     /// `2024-05-01`
@@ -129,13 +132,15 @@ public enum Time {
             return v
         }
         guard u.count >= 10, let y = num(0, 4), u[4] == 0x2D, let mo = num(5, 2), u[7] == 0x2D,
-              let d = num(8, 2) else { return nil }
+            let d = num(8, 2)
+        else { return nil }
         guard (1...12).contains(mo), d >= 1, d <= daysInMonth(year: y, month: mo) else { return nil }
         var seconds = CivilDate(year: y, month: mo, day: d).epochSeconds
         if u.count == 10 { return seconds }
         guard u[10] == 0x54 || u[10] == 0x20 || u[10] == 0x74,
-              let h = num(11, 2), u.count > 13, u[13] == 0x3A, let mi = num(14, 2),
-              h < 24, mi < 60 else { return nil }
+            let h = num(11, 2), u.count > 13, u[13] == 0x3A, let mi = num(14, 2),
+            h < 24, mi < 60
+        else { return nil }
         var i = 16
         var sec = 0
         if i < u.count, u[i] == 0x3A {
@@ -158,7 +163,11 @@ public enum Time {
         var om = 0
         var j = i + 3
         if j < u.count, u[j] == 0x3A { j += 1 }
-        if j < u.count { guard let m = num(j, 2) else { return nil }; om = m; j += 2 }
+        if j < u.count {
+            guard let m = num(j, 2) else { return nil }
+            om = m
+            j += 2
+        }
         guard j == u.count, oh < 24, om < 60 else { return nil }
         return seconds - sign * EpochSeconds(oh * 3600 + om * 60)
     }

@@ -19,22 +19,43 @@ public struct CSVReader: Sequence, IteratorProtocol {
             let c = bytes[i]
             if quoted {
                 if c == 0x22 {
-                    if i + 1 < bytes.count, bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                    quoted = false; i += 1; continue
+                    if i + 1 < bytes.count, bytes[i + 1] == 0x22 {
+                        field.append(0x22)
+                        i += 2
+                        continue
+                    }
+                    quoted = false
+                    i += 1
+                    continue
                 }
                 if c == 0x0A { line += 1 }
-                field.append(c); i += 1; continue
+                field.append(c)
+                i += 1
+                continue
             }
             switch c {
-            case 0x22 where field.isEmpty: quoted = true; i += 1
-            case 0x2C: fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true); i += 1
+            case 0x22 where field.isEmpty:
+                quoted = true
+                i += 1
+            case 0x2C:
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+                i += 1
             case 0x0D: i += 1
             case 0x0A:
-                i += 1; line += 1
+                i += 1
+                line += 1
                 fields.append(String(decoding: field, as: UTF8.self))
-                if fields == [""] { fields = []; field = []; start = line; continue }  // blank line
+                if fields == [""] {
+                    fields = []
+                    field = []
+                    start = line
+                    continue
+                }  // blank line
                 return (start, fields)
-            default: field.append(c); i += 1
+            default:
+                field.append(c)
+                i += 1
             }
         }
         fields.append(String(decoding: field, as: UTF8.self))

@@ -7,9 +7,11 @@ public enum CSVExport {
             guard let s else { return "" }
             return s.contains(",") || s.contains("\"") ? "\"" + s.replacingQuotes + "\"" : s
         }
-        var cat = "id,name,series,character,funko_number,release_date,is_chase,is_exclusive,is_vaulted,base_estimated_value,exclusive_retailer,vaulted_date,image_url\n"
+        var cat =
+            "id,name,series,character,funko_number,release_date,is_chase,is_exclusive,is_vaulted,base_estimated_value,exclusive_retailer,vaulted_date,image_url\n"
         for p in g.catalog {
-            cat += "\(p.id),\(q(p.name)),\(q(p.series)),\(q(p.character)),\(p.funkoNumber),\(Time.isoDate(p.releaseDate)),\(p.isChase),\(p.isExclusive),\(p.isVaulted),\(formatCents(p.baseEstimatedValue)),\(q(p.exclusiveRetailer)),\(p.vaultedDate.map(Time.isoDate) ?? ""),\(q(p.imageURL))\n"
+            cat +=
+                "\(p.id),\(q(p.name)),\(q(p.series)),\(q(p.character)),\(p.funkoNumber),\(Time.isoDate(p.releaseDate)),\(p.isChase),\(p.isExclusive),\(p.isVaulted),\(formatCents(p.baseEstimatedValue)),\(q(p.exclusiveRetailer)),\(p.vaultedDate.map(Time.isoDate) ?? ""),\(q(p.imageURL))\n"
         }
         try Files.write("\(folder)/catalog.csv", cat)
         var sales: [UInt8] = Array("funko_pop_id,sold_at,price,condition,marketplace,source,external_id\n".utf8)
@@ -18,7 +20,9 @@ public enum CSVExport {
             let id = g.catalog[i].id
             var k = 0
             g.sales(ofPop: i) { t, x, c, m in
-                sales += Array("\(id),\(Time.iso8601(t)),\(formatCents(x)),\(c.rawValue),\(m.rawValue),\(source),\(id)-\(k)\n".utf8)
+                sales += Array(
+                    "\(id),\(Time.iso8601(t)),\(formatCents(x)),\(c.rawValue),\(m.rawValue),\(source),\(id)-\(k)\n".utf8
+                )
                 k += 1
             }
         }

@@ -18,8 +18,10 @@ public struct Importer {
         public var rejected: [Rejection] = []
     }
 
-    public static let catalogRequired = ["id", "name", "series", "character", "funko_number", "release_date",
-                                         "is_chase", "is_exclusive", "is_vaulted", "base_estimated_value"]
+    public static let catalogRequired = [
+        "id", "name", "series", "character", "funko_number", "release_date",
+        "is_chase", "is_exclusive", "is_vaulted", "base_estimated_value",
+    ]
     public static let catalogOptional = ["exclusive_retailer", "vaulted_date", "image_url"]
     public static let salesRequired = ["funko_pop_id", "sold_at", "price", "condition", "marketplace"]
     public static let salesOptional = ["source", "external_id"]
@@ -28,15 +30,20 @@ public struct Importer {
     let now: EpochSeconds
 
     public init(store: Store, now: EpochSeconds = Time.now()) {
-        self.store = store; self.now = now
+        self.store = store
+        self.now = now
     }
 
-    public func run(catalog: (name: String, bytes: [UInt8])?, sales: (name: String, bytes: [UInt8])?, strict: Bool) throws -> Report {
+    public func run(catalog: (name: String, bytes: [UInt8])?, sales: (name: String, bytes: [UInt8])?, strict: Bool)
+        throws -> Report
+    {
         var report = Report()
         let pops = try catalog.map { try parseCatalog($0.name, $0.bytes, into: &report) } ?? []
-        let parsedSales = try sales.map { try parseSales($0.name, $0.bytes, newPops: Set(pops.map(\.id)), into: &report) } ?? []
+        let parsedSales =
+            try sales.map { try parseSales($0.name, $0.bytes, newPops: Set(pops.map(\.id)), into: &report) } ?? []
         if strict, !report.rejected.isEmpty {
-            throw FunkoError.badRequest("--strict: \(report.rejected.count) bad row(s), nothing imported. First: \(report.rejected[0])")
+            throw FunkoError.badRequest(
+                "--strict: \(report.rejected.count) bad row(s), nothing imported. First: \(report.rejected[0])")
         }
         try store.transaction {
             report.pops = try store.upsertPops(pops)
@@ -56,13 +63,20 @@ public struct Importer {
         return report
     }
 
-    private func header(_ name: String, _ reader: inout CSVReader, required: [String], optional: [String]) throws -> [String: Int] {
-        guard let (_, fields) = reader.next() else { throw FunkoError.badRequest("\(name) is empty: expected a header row with \(required.joined(separator: ","))") }
+    private func header(_ name: String, _ reader: inout CSVReader, required: [String], optional: [String]) throws
+        -> [String: Int]
+    {
+        guard let (_, fields) = reader.next() else {
+            throw FunkoError.badRequest(
+                "\(name) is empty: expected a header row with \(required.joined(separator: ","))")
+        }
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() { index[f.trimmed.lowercased()] = i }
         let missing = required.filter { index[$0] == nil }
         guard missing.isEmpty else {
-            throw FunkoError.badRequest("\(name): missing column(s) \(missing.joined(separator: ", ")); required: \(required.joined(separator: ",")); optional: \(optional.joined(separator: ","))")
+            throw FunkoError.badRequest(
+                "\(name): missing column(s) \(missing.joined(separator: ", ")); required: \(required.joined(separator: ",")); optional: \(optional.joined(separator: ","))"
+            )
         }
         return index
     }
@@ -76,36 +90,61 @@ public struct Importer {
             func v(_ c: String) -> String { col[c].flatMap { $0 < fields.count ? fields[$0].trimmed : nil } ?? "" }
             func reject(_ reason: String) { report.rejected.append(Rejection(file: name, line: line, reason: reason)) }
             let id = v("id")
-            guard !id.isEmpty else { reject("id is empty"); continue }
-            if let first = firstLine[id] { reject("id \(id) appears again (first at line \(first))"); continue }
-            guard let number = Int(v("funko_number")), number >= 0 else { reject("funko_number \"\(v("funko_number"))\" is not a non-negative integer"); continue }
-            guard let release = Time.parseISO8601(v("release_date")) else { reject("release_date \"\(v("release_date"))\" is not an ISO 8601 date (YYYY-MM-DD)"); continue }
+            guard !id.isEmpty else {
+                reject("id is empty")
+                continue
+            }
+            if let first = firstLine[id] {
+                reject("id \(id) appears again (first at line \(first))")
+                continue
+            }
+            guard let number = Int(v("funko_number")), number >= 0 else {
+                reject("funko_number \"\(v("funko_number"))\" is not a non-negative integer")
+                continue
+            }
+            guard let release = Time.parseISO8601(v("release_date")) else {
+                reject("release_date \"\(v("release_date"))\" is not an ISO 8601 date (YYYY-MM-DD)")
+                continue
+            }
             var flags: [Bool] = []
             for f in ["is_chase", "is_exclusive", "is_vaulted"] {
-                guard let b = parseBool(v(f)) else { reject("\(f) \"\(v(f))\" is not a boolean (true, false, 1, 0)"); break }
+                guard let b = parseBool(v(f)) else {
+                    reject("\(f) \"\(v(f))\" is not a boolean (true, false, 1, 0)")
+                    break
+                }
                 flags.append(b)
             }
             guard flags.count == 3 else { continue }
             guard let value = Double(v("base_estimated_value")), value >= 0, value.isFinite else {
-                reject("base_estimated_value \"\(v("base_estimated_value"))\" is not a non-negative number"); continue
+                reject("base_estimated_value \"\(v("base_estimated_value"))\" is not a non-negative number")
+                continue
             }
             var vaulted: EpochSeconds?
             if !v("vaulted_date").isEmpty {
-                guard let d = Time.parseISO8601(v("vaulted_date")) else { reject("vaulted_date \"\(v("vaulted_date"))\" is not an ISO 8601 date"); continue }
+                guard let d = Time.parseISO8601(v("vaulted_date")) else {
+                    reject("vaulted_date \"\(v("vaulted_date"))\" is not an ISO 8601 date")
+                    continue
+                }
                 vaulted = d
             }
             let missing = ["name", "series", "character"].filter { v($0).isEmpty }
-            guard missing.isEmpty else { reject("\(missing.joined(separator: ", ")) is empty"); continue }
+            guard missing.isEmpty else {
+                reject("\(missing.joined(separator: ", ")) is empty")
+                continue
+            }
             firstLine[id] = line
-            out.append(FunkoPop(id: id, name: v("name"), series: v("series"), character: v("character"), funkoNumber: number,
-                                releaseDate: release, isChase: flags[0], isExclusive: flags[1], isVaulted: flags[2],
-                                exclusiveRetailer: v("exclusive_retailer").nilIfEmpty, vaultedDate: vaulted,
-                                baseEstimatedValue: value, imageURL: v("image_url").nilIfEmpty))
+            out.append(
+                FunkoPop(
+                    id: id, name: v("name"), series: v("series"), character: v("character"), funkoNumber: number,
+                    releaseDate: release, isChase: flags[0], isExclusive: flags[1], isVaulted: flags[2],
+                    exclusiveRetailer: v("exclusive_retailer").nilIfEmpty, vaultedDate: vaulted,
+                    baseEstimatedValue: value, imageURL: v("image_url").nilIfEmpty))
         }
         return out
     }
 
-    func parseSales(_ name: String, _ bytes: [UInt8], newPops: Set<String>, into report: inout Report) throws -> [Sale] {
+    func parseSales(_ name: String, _ bytes: [UInt8], newPops: Set<String>, into report: inout Report) throws -> [Sale]
+    {
         var reader = CSVReader(bytes)
         let col = try header(name, &reader, required: Self.salesRequired, optional: Self.salesOptional)
         var rows: [(Int, Sale)] = []
@@ -113,22 +152,51 @@ public struct Importer {
             func v(_ c: String) -> String { col[c].flatMap { $0 < fields.count ? fields[$0].trimmed : nil } ?? "" }
             func reject(_ reason: String) { report.rejected.append(Rejection(file: name, line: line, reason: reason)) }
             let id = v("funko_pop_id")
-            guard !id.isEmpty else { reject("funko_pop_id is empty"); continue }
-            guard let t = Time.parseISO8601(v("sold_at")) else { reject("sold_at \"\(v("sold_at"))\" is not an ISO 8601 date-time"); continue }
-            guard t <= now else { reject("sold_at \(v("sold_at")) is in the future"); continue }
-            guard let price = Double(v("price")), price.isFinite else { reject("price \"\(v("price"))\" is not a number"); continue }
-            guard price > 0 else { reject("price \(v("price")) must be greater than 0"); continue }
-            guard let c = Condition(parsing: v("condition")) else { reject("condition \"\(v("condition"))\" is not one of \(Condition.acceptedValues)"); continue }
-            guard let m = Marketplace(parsing: v("marketplace")) else { reject("marketplace \"\(v("marketplace"))\" is not one of \(Marketplace.acceptedValues)"); continue }
+            guard !id.isEmpty else {
+                reject("funko_pop_id is empty")
+                continue
+            }
+            guard let t = Time.parseISO8601(v("sold_at")) else {
+                reject("sold_at \"\(v("sold_at"))\" is not an ISO 8601 date-time")
+                continue
+            }
+            guard t <= now else {
+                reject("sold_at \(v("sold_at")) is in the future")
+                continue
+            }
+            guard let price = Double(v("price")), price.isFinite else {
+                reject("price \"\(v("price"))\" is not a number")
+                continue
+            }
+            guard price > 0 else {
+                reject("price \(v("price")) must be greater than 0")
+                continue
+            }
+            guard let c = Condition(parsing: v("condition")) else {
+                reject("condition \"\(v("condition"))\" is not one of \(Condition.acceptedValues)")
+                continue
+            }
+            guard let m = Marketplace(parsing: v("marketplace")) else {
+                reject("marketplace \"\(v("marketplace"))\" is not one of \(Marketplace.acceptedValues)")
+                continue
+            }
             let source = v("source").isEmpty ? "import" : v("source")
-            rows.append((line, Sale(popID: id, soldAt: t, price: price, condition: c, marketplace: m, source: source,
-                                    externalID: v("external_id").nilIfEmpty)))
+            rows.append(
+                (
+                    line,
+                    Sale(
+                        popID: id, soldAt: t, price: price, condition: c, marketplace: m, source: source,
+                        externalID: v("external_id").nilIfEmpty)
+                ))
         }
         let known = try store.existingPopIDs(Set(rows.map(\.1.popID)).subtracting(newPops)).union(newPops)
         var out: [Sale] = []
         for (line, s) in rows {
-            if known.contains(s.popID) { out.append(s) } else {
-                report.rejected.append(Rejection(file: name, line: line, reason: "funko_pop_id \(s.popID) is not in the catalog"))
+            if known.contains(s.popID) {
+                out.append(s)
+            } else {
+                report.rejected.append(
+                    Rejection(file: name, line: line, reason: "funko_pop_id \(s.popID) is not in the catalog"))
             }
         }
         return out

@@ -1,9 +1,11 @@
+import Dispatch
 import FunkoCore
 import FunkoStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A deterministic synthetic Funko Pop market: a catalog and its sales history. The model of the
@@ -26,13 +28,13 @@ public struct MarketGenerator: Sendable {
 
     /// Hidden per-Pop market parameters (never stored; the model must infer them from sales).
     struct Traits: Sendable {
-        var marketValue: Double    // typical mint price on eBay at steady state
-        var popularity: Double     // relative sales rate
-        var hype: Double           // extra value right after release
-        var hypeDays: Double       // how fast the hype fades
-        var drift: Double          // long-run log-price change per year (decay < 0 < scarcity)
-        var vaultGrowth: Double    // log-price growth per year after vaulting
-        var volatility: Double     // daily sd of the latent log-price random walk
+        var marketValue: Double  // typical mint price on eBay at steady state
+        var popularity: Double  // relative sales rate
+        var hype: Double  // extra value right after release
+        var hypeDays: Double  // how fast the hype fades
+        var drift: Double  // long-run log-price change per year (decay < 0 < scarcity)
+        var vaultGrowth: Double  // log-price growth per year after vaulting
+        var volatility: Double  // daily sd of the latent log-price random walk
     }
 
     public var startDay: Int64 { config.endDay - Int64(config.days) + 1 }
@@ -66,22 +68,26 @@ public struct MarketGenerator: Sendable {
             if rng.chance(0.012) { value *= exp(rng.uniform(log(15), log(120))) }
             let ageAtEnd = Double(endDay - release) / 365
             let isVaulted = ageAtEnd > 1.2 && rng.chance(min(0.6, 0.18 * ageAtEnd))
-            let vaultedDay: Int64? = isVaulted
+            let vaultedDay: Int64? =
+                isVaulted
                 ? min(endDay - 20, release + Int64(rng.uniform(300, max(301, Double(endDay - release) - 20))))
                 : nil
             let popularity = exp(rng.normal(0, 0.9)) * series.popularity
-            let t = Traits(marketValue: value, popularity: popularity, hype: rng.uniform(0.05, 0.7),
-                           hypeDays: rng.uniform(25, 120), drift: rng.normal(-0.04, 0.12),
-                           vaultGrowth: rng.uniform(0.08, 0.45), volatility: rng.uniform(0.002, 0.007))
+            let t = Traits(
+                marketValue: value, popularity: popularity, hype: rng.uniform(0.05, 0.7),
+                hypeDays: rng.uniform(25, 120), drift: rng.normal(-0.04, 0.12),
+                vaultGrowth: rng.uniform(0.08, 0.45), volatility: rng.uniform(0.002, 0.007))
             let id = String(10_001 + pops.count)
             let baseName = "\(character) #\(number)" + (variant.map { " (\($0))" } ?? "")
             // The catalog's estimate is the list-time guess: right on average, off for any one Pop.
             let estimate = roundCents(value * exp(rng.normal(0, 0.35)))
-            pops.append(FunkoPop(id: id, name: baseName, series: series.name, character: character, funkoNumber: number,
-                                 releaseDate: release * secondsPerDay, isChase: false, isExclusive: isExclusive,
-                                 isVaulted: isVaulted, exclusiveRetailer: retailer,
-                                 vaultedDate: vaultedDay.map { $0 * secondsPerDay }, baseEstimatedValue: estimate,
-                                 imageURL: "https://images.example.com/pops/\(id).png"))
+            pops.append(
+                FunkoPop(
+                    id: id, name: baseName, series: series.name, character: character, funkoNumber: number,
+                    releaseDate: release * secondsPerDay, isChase: false, isExclusive: isExclusive,
+                    isVaulted: isVaulted, exclusiveRetailer: retailer,
+                    vaultedDate: vaultedDay.map { $0 * secondsPerDay }, baseEstimatedValue: estimate,
+                    imageURL: "https://images.example.com/pops/\(id).png"))
             traits.append(t)
             // About one common in twelve has a chase variant: same figure, short-packed, worth several times more.
             if !isExclusive, pops.count < config.pops, rng.chance(0.08) {
@@ -144,7 +150,8 @@ public struct MarketGenerator: Sendable {
                 let c = Catalog.conditions[rng.pick(Catalog.conditionWeights)]
                 let m = Catalog.marketplaces[rng.pick(Catalog.marketplaceWeights)]
                 let sd = 0.07 + Catalog.noise(m) + (c.score <= 2 ? 0.06 : 0)
-                let price = exp(logValue + rng.normal(0, sd)) * holiday * (weekend ? 1.02 : 1)
+                let price =
+                    exp(logValue + rng.normal(0, sd)) * holiday * (weekend ? 1.02 : 1)
                     * Catalog.conditionMultiplier(c) * Catalog.marketplaceMultiplier(m)
                 emit(time, max(1, roundCents(price)), c, m)
             }
@@ -161,7 +168,9 @@ public struct MarketGenerator: Sendable {
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 for i in (k * chunk)..<min(catalog.count, (k + 1) * chunk) {
                     var part = SalesTable(pops: [])
-                    sales(ofPop: i) { t, x, c, m in part.append(pop: Int32(i), soldAt: t, price: x, condition: c, marketplace: m) }
+                    sales(ofPop: i) { t, x, c, m in
+                        part.append(pop: Int32(i), soldAt: t, price: x, condition: c, marketplace: m)
+                    }
                     (base + i).pointee = part
                 }
                 progress?.update((k + 1) * chunk)
@@ -170,8 +179,11 @@ public struct MarketGenerator: Sendable {
         var table = SalesTable(pops: catalog)
         table.reserve(parts.reduce(0) { $0 + $1.count })
         for p in parts {
-            table.pop += p.pop; table.soldAt += p.soldAt; table.price += p.price
-            table.condition += p.condition; table.marketplace += p.marketplace
+            table.pop += p.pop
+            table.soldAt += p.soldAt
+            table.price += p.price
+            table.condition += p.condition
+            table.marketplace += p.marketplace
         }
         progress?.finish()
         return table
@@ -190,8 +202,10 @@ public struct MarketGenerator: Sendable {
                 let id = catalog[i].id
                 var k = 0
                 sales(ofPop: i) { t, x, c, m in
-                    batch.append(Sale(popID: id, soldAt: t, price: x, condition: c, marketplace: m,
-                                      source: source, externalID: "\(id)-\(k)"))
+                    batch.append(
+                        Sale(
+                            popID: id, soldAt: t, price: x, condition: c, marketplace: m,
+                            source: source, externalID: "\(id)-\(k)"))
                     k += 1
                 }
                 if batch.count >= 50_000 || i == catalog.count - 1 {
@@ -205,5 +219,3 @@ public struct MarketGenerator: Sendable {
         return (popCount, inserted)
     }
 }
-
-import Dispatch

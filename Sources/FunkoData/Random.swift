@@ -18,7 +18,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
-        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
         s.2 ^= t
         s.3 = (s.3 << 45) | (s.3 >> 19)
         return result
@@ -33,7 +36,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Standard normal (Box-Muller; one value per call keeps the stream simple).
     public mutating func normal() -> Double {
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        let u1 = max(uniform(), 1e-300)
+        let u2 = uniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
@@ -46,21 +50,28 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         let l = exp(-lambda)
         var k = 0
         var p = uniform()
-        while p > l { k += 1; p *= uniform() }
+        while p > l {
+            k += 1
+            p *= uniform()
+        }
         return k
     }
 
     /// Index drawn with probability proportional to `weights` (which must sum to > 0).
     public mutating func pick(_ cumulative: [Double]) -> Int {
         let x = uniform() * cumulative[cumulative.count - 1]
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > x { hi = mid } else { lo = mid + 1 } }
+        var lo = 0
+        var hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > x { hi = mid } else { lo = mid + 1 }
+        }
         return lo
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

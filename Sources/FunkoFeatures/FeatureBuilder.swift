@@ -57,14 +57,16 @@ public struct FeatureMatrix: Sendable {
     public var values: [Float]
 
     public init(rows: Int, columns: Int = Feature.count) {
-        self.rows = rows; self.columns = columns
+        self.rows = rows
+        self.columns = columns
         values = [Float](repeating: .nan, count: rows * columns)
     }
 
     /// For the feature kernel, which writes every cell: skips a pass over (and the page faults
     /// of) gigabytes at 10M rows, leaving first touch to the worker threads.
     init(uninitializedRows rows: Int) {
-        self.rows = rows; columns = Feature.count
+        self.rows = rows
+        columns = Feature.count
         values = [Float](unsafeUninitializedCapacity: rows * Feature.count) { _, n in n = rows * Feature.count }
     }
 
@@ -92,12 +94,16 @@ public struct FeatureQuery: Sendable {
     public var pop: Int32
     public var time: EpochSeconds
     public var windowEnd: EpochSeconds
-    public var condition: UInt8     // Condition.score
-    public var marketplace: UInt8   // Marketplace code
+    public var condition: UInt8  // Condition.score
+    public var marketplace: UInt8  // Marketplace code
 
-    public init(pop: Int32, time: EpochSeconds, windowEnd: EpochSeconds, condition: Condition, marketplace: Marketplace) {
-        self.pop = pop; self.time = time; self.windowEnd = windowEnd
-        self.condition = UInt8(condition.score); self.marketplace = Marketplace.code(marketplace)
+    public init(pop: Int32, time: EpochSeconds, windowEnd: EpochSeconds, condition: Condition, marketplace: Marketplace)
+    {
+        self.pop = pop
+        self.time = time
+        self.windowEnd = windowEnd
+        self.condition = UInt8(condition.score)
+        self.marketplace = Marketplace.code(marketplace)
     }
 }
 
@@ -107,7 +113,8 @@ public struct FeatureQuery: Sendable {
 public enum FeatureBuilder {
     /// One row per sale of `table` (which must be sorted by Pop and time), in table order: the
     /// features of the sale at its own time, from earlier sales only.
-    public static func trainingRows(_ table: SalesTable, encoders: Encoders, progress: Progress? = nil) -> FeatureMatrix {
+    public static func trainingRows(_ table: SalesTable, encoders: Encoders, progress: Progress? = nil) -> FeatureMatrix
+    {
         var out = FeatureMatrix(uninitializedRows: table.count)
         let ranges = table.popRanges()
         let context = PopContext.all(table.pops, encoders: encoders)
@@ -121,8 +128,10 @@ public enum FeatureBuilder {
                             let queries = QueryColumns(time: t, windowEnd: t, condition: c, marketplace: m)
                             let dstBase = dst.baseAddress!
                             forEachChunk(ranges, progress: progress) { p, r in
-                                kernel(pop: context[p], marketCodes: marketCodes, sales: sales, salesRange: r, queries: queries,
-                                       queryRange: r, out: dstBase)
+                                kernel(
+                                    pop: context[p], marketCodes: marketCodes, sales: sales, salesRange: r,
+                                    queries: queries,
+                                    queryRange: r, out: dstBase)
                             }
                         }
                     }
@@ -140,30 +149,41 @@ public enum FeatureBuilder {
         let context = PopContext.all(table.pops, encoders: encoders)
         let marketCodes = encoders.marketCodes
         // Group queries by Pop, ordered by window end, remembering where each row goes.
-        let order = queries.indices.sorted { (queries[$0].pop, queries[$0].windowEnd, $0) < (queries[$1].pop, queries[$1].windowEnd, $1) }
-        let qt = order.map { queries[$0].time }, qe = order.map { queries[$0].windowEnd }
-        let qc = order.map { queries[$0].condition }, qm = order.map { queries[$0].marketplace }
+        let order = queries.indices.sorted {
+            (queries[$0].pop, queries[$0].windowEnd, $0) < (queries[$1].pop, queries[$1].windowEnd, $1)
+        }
+        let qt = order.map { queries[$0].time }
+        let qe = order.map { queries[$0].windowEnd }
+        let qc = order.map { queries[$0].condition }
+        let qm = order.map { queries[$0].marketplace }
         var sortedRows = FeatureMatrix(rows: queries.count)
         table.soldAt.withUnsafeBufferPointer { t in
             table.price.withUnsafeBufferPointer { x in
                 table.condition.withUnsafeBufferPointer { c in
-                    qt.withUnsafeBufferPointer { qtp in qe.withUnsafeBufferPointer { qep in
-                        qc.withUnsafeBufferPointer { qcp in qm.withUnsafeBufferPointer { qmp in
-                            sortedRows.values.withUnsafeMutableBufferPointer { dst in
-                                let sales = SalesColumns(time: t, price: x, condition: c)
-                                let q = QueryColumns(time: qtp, windowEnd: qep, condition: qcp, marketplace: qmp)
-                                var i = 0
-                                while i < order.count {
-                                    let p = Int(queries[order[i]].pop)
-                                    var j = i + 1
-                                    while j < order.count, Int(queries[order[j]].pop) == p { j += 1 }
-                                    kernel(pop: context[p], marketCodes: marketCodes, sales: sales, salesRange: ranges[p], queries: q,
-                                           queryRange: i..<j, out: dst.baseAddress!)
-                                    i = j
+                    qt.withUnsafeBufferPointer { qtp in
+                        qe.withUnsafeBufferPointer { qep in
+                            qc.withUnsafeBufferPointer { qcp in
+                                qm.withUnsafeBufferPointer { qmp in
+                                    sortedRows.values.withUnsafeMutableBufferPointer { dst in
+                                        let sales = SalesColumns(time: t, price: x, condition: c)
+                                        let q = QueryColumns(
+                                            time: qtp, windowEnd: qep, condition: qcp, marketplace: qmp)
+                                        var i = 0
+                                        while i < order.count {
+                                            let p = Int(queries[order[i]].pop)
+                                            var j = i + 1
+                                            while j < order.count, Int(queries[order[j]].pop) == p { j += 1 }
+                                            kernel(
+                                                pop: context[p], marketCodes: marketCodes, sales: sales,
+                                                salesRange: ranges[p], queries: q,
+                                                queryRange: i..<j, out: dst.baseAddress!)
+                                            i = j
+                                        }
+                                    }
                                 }
                             }
-                        } }
-                    } }
+                        }
+                    }
                 }
             }
         }
@@ -180,16 +200,24 @@ public enum FeatureBuilder {
         let chunkCount = max(1, min(ranges.count, 64))
         let target = max(1, total / chunkCount)
         var bounds: [Range<Int>] = []  // ranges of Pop indices
-        var start = 0, acc = 0
+        var start = 0
+        var acc = 0
         for p in ranges.indices {
             acc += ranges[p].count
-            if acc >= target { bounds.append(start..<(p + 1)); start = p + 1; acc = 0 }
+            if acc >= target {
+                bounds.append(start..<(p + 1))
+                start = p + 1
+                acc = 0
+            }
         }
         if start < ranges.count { bounds.append(start..<ranges.count) }
         let done = Counter()
         DispatchQueue.concurrentPerform(iterations: bounds.count) { k in
             var rows = 0
-            for p in bounds[k] { body(p, ranges[p]); rows += ranges[p].count }
+            for p in bounds[k] {
+                body(p, ranges[p])
+                rows += ranges[p].count
+            }
             let sofar = done.add(rows)
             if let progress { progress.update(sofar) }
         }
@@ -199,7 +227,12 @@ public enum FeatureBuilder {
 private final class Counter: @unchecked Sendable {
     private var value = 0
     private let lock = Mutex()
-    func add(_ n: Int) -> Int { lock.locked { value += n; return value } }
+    func add(_ n: Int) -> Int {
+        lock.locked {
+            value += n
+            return value
+        }
+    }
 }
 
 extension Encoders {
@@ -226,12 +259,13 @@ struct PopContext {
 
     static func all(_ pops: [FunkoPop], encoders: Encoders) -> [PopContext] {
         pops.map { p in
-            PopContext(releaseDate: p.releaseDate, releaseMonth: Float(Time.month(p.releaseDate)),
-                       isChase: p.isChase ? 1 : 0, isExclusive: p.isExclusive ? 1 : 0,
-                       isVaulted: p.isVaulted, vaultedDate: p.vaultedDate, funkoNumber: Float(p.funkoNumber),
-                       series: Float(encoders.series.code(p.series)),
-                       character: Float(encoders.character.code(p.character)),
-                       base: Float(p.baseEstimatedValue))
+            PopContext(
+                releaseDate: p.releaseDate, releaseMonth: Float(Time.month(p.releaseDate)),
+                isChase: p.isChase ? 1 : 0, isExclusive: p.isExclusive ? 1 : 0,
+                isVaulted: p.isVaulted, vaultedDate: p.vaultedDate, funkoNumber: Float(p.funkoNumber),
+                series: Float(encoders.series.code(p.series)),
+                character: Float(encoders.character.code(p.character)),
+                base: Float(p.baseEstimatedValue))
         }
     }
 }
@@ -258,13 +292,24 @@ private struct Window {
     var sumSq = 0.0
     var cond = 0.0
 
-    @inline(__always) mutating func add(_ x: Double, _ c: Double) { n += 1; sum += x; sumSq += x * x; cond += c }
-    @inline(__always) mutating func remove(_ x: Double, _ c: Double) { n -= 1; sum -= x; sumSq -= x * x; cond -= c }
+    @inline(__always) mutating func add(_ x: Double, _ c: Double) {
+        n += 1
+        sum += x
+        sumSq += x * x
+        cond += c
+    }
+    @inline(__always) mutating func remove(_ x: Double, _ c: Double) {
+        n -= 1
+        sum -= x
+        sumSq -= x * x
+        cond -= c
+    }
 
     /// Drops sales older than `from` (they were all added before, since `left` < added).
     @inline(__always) mutating func evict(before from: EpochSeconds, sales: SalesColumns, shift: Double) {
         while n > 0, sales.time[left] < from {
-            remove(sales.price[left] - shift, Double(sales.condition[left])); left += 1
+            remove(sales.price[left] - shift, Double(sales.condition[left]))
+            left += 1
         }
     }
 }
@@ -274,18 +319,25 @@ private let nan = Float.nan
 /// Features for `queryRange` (sorted by window end) of one Pop from its sales in `salesRange`
 /// (sorted by time). Row k of the output is `out + k * Feature.count` for k in `queryRange`.
 @inline(__always)
-private func kernel(pop: PopContext, marketCodes: SIMD8<Float>, sales: SalesColumns, salesRange: Range<Int>, queries: QueryColumns,
-                    queryRange: Range<Int>, out: UnsafeMutablePointer<Float>) {
+private func kernel(
+    pop: PopContext, marketCodes: SIMD8<Float>, sales: SalesColumns, salesRange: Range<Int>, queries: QueryColumns,
+    queryRange: Range<Int>, out: UnsafeMutablePointer<Float>
+) {
     let shift = salesRange.isEmpty ? 0 : sales.price[salesRange.lowerBound]
-    var w7 = Window(left: salesRange.lowerBound), w30 = Window(left: salesRange.lowerBound), w90 = Window(left: salesRange.lowerBound)
+    var w7 = Window(left: salesRange.lowerBound)
+    var w30 = Window(left: salesRange.lowerBound)
+    var w90 = Window(left: salesRange.lowerBound)
     var added = salesRange.lowerBound
     let cols = Feature.count
     for q in queryRange {
         let end = queries.windowEnd[q]
         let t = queries.time[q]
         while added < salesRange.upperBound, sales.time[added] < end {
-            let x = sales.price[added] - shift, c = Double(sales.condition[added])
-            w7.add(x, c); w30.add(x, c); w90.add(x, c)
+            let x = sales.price[added] - shift
+            let c = Double(sales.condition[added])
+            w7.add(x, c)
+            w30.add(x, c)
+            w90.add(x, c)
             added += 1
         }
         w7.evict(before: end - 7 * secondsPerDay, sales: sales, shift: shift)
@@ -318,7 +370,8 @@ private func kernel(pop: PopContext, marketCodes: SIMD8<Float>, sales: SalesColu
             row[Feature.avgPrice30d.rawValue] = Float(mean + shift)
             row[Feature.avgCondition30d.rawValue] = Float(w30.cond / Double(w30.n))
             // Sample standard deviation; undefined (missing) for a single sale.
-            row[Feature.priceVolatility30d.rawValue] = w30.n > 1
+            row[Feature.priceVolatility30d.rawValue] =
+                w30.n > 1
                 ? Float(max(0, (w30.sumSq - w30.sum * mean) / Double(w30.n - 1)).squareRoot()) : nan
         } else {
             row[Feature.avgPrice30d.rawValue] = nan

@@ -32,7 +32,9 @@ public struct Encoders: Codable, Equatable, Sendable {
     public var marketplace: Vocabulary
 
     public init(series: Vocabulary, character: Vocabulary, marketplace: Vocabulary) {
-        self.series = series; self.character = character; self.marketplace = marketplace
+        self.series = series
+        self.character = character
+        self.marketplace = marketplace
     }
 
     /// Fits on the Pops that appear in the training rows; the marketplace vocabulary is the fixed

@@ -1,7 +1,8 @@
 import CCurl
 import FunkoCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public struct HTTPRequest: Sendable {
@@ -13,10 +14,16 @@ public struct HTTPRequest: Sendable {
     public var timeout: Double?
     public var connectTimeout: Double
 
-    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [],
-                timeout: Double? = 30, connectTimeout: Double = 5) {
-        self.method = method; self.url = url; self.headers = headers; self.body = body
-        self.timeout = timeout; self.connectTimeout = connectTimeout
+    public init(
+        method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeout: Double? = 30, connectTimeout: Double = 5
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
     }
 }
 
@@ -67,20 +74,27 @@ public final class HTTPClient {
     /// `SSL_CERT_FILE`, else the first bundle that exists: Amazon Linux, then Debian.
     public static func defaultCABundle() -> String? {
         if let env = getenv("SSL_CERT_FILE") { return String(cString: env) }
-        return ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"].first { access($0, R_OK) == 0 }
+        return ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"].first {
+            access($0, R_OK) == 0
+        }
     }
 
     /// Sends the request and collects the whole answer.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         var body: [UInt8] = []
-        let head = try stream(request, body: BodySource(request.body)) { body.append(contentsOf: $0); return true }
+        let head = try stream(request, body: BodySource(request.body)) {
+            body.append(contentsOf: $0)
+            return true
+        }
         return HTTPResponse(status: head.status, headers: head.headers, body: body)
     }
 
     /// Sends the request with its body read from `body` and hands the answer's body to `sink`
     /// chunk by chunk (return false to abort). For large objects that should not sit in memory.
-    public func stream(_ request: HTTPRequest, body: BodySource,
-                       sink: @escaping (UnsafeRawBufferPointer) -> Bool) throws -> (status: Int, headers: [(String, String)]) {
+    public func stream(
+        _ request: HTTPRequest, body: BodySource,
+        sink: @escaping (UnsafeRawBufferPointer) -> Bool
+    ) throws -> (status: Int, headers: [(String, String)]) {
         let ctx = TransferContext(source: body, sink: sink)
         let unmanaged = Unmanaged.passRetained(ctx)
         defer { unmanaged.release() }
@@ -90,7 +104,9 @@ public final class HTTPClient {
         defer { curl_slist_free_all(list) }
         var headers = request.headers
         if !headers.contains(where: { $0.0.lowercased() == "expect" }) { headers.append(("Expect", "")) }
-        if request.body.isEmpty, body.size == 0, ["POST", "PUT"].contains(request.method), !headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+        if request.body.isEmpty, body.size == 0, ["POST", "PUT"].contains(request.method),
+            !headers.contains(where: { $0.0.lowercased() == "content-length" })
+        {
             headers.append(("Content-Length", "0"))
         }
         for (k, v) in headers { list = curl_slist_append(list, v.isEmpty ? "\(k):" : "\(k): \(v)") }
@@ -108,18 +124,24 @@ public final class HTTPClient {
         set(funko_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list))
         set(funko_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer))
         if let ca = caBundle { set(funko_curl_setopt_str(handle, CURLOPT_CAINFO, ca)) }
-        set(funko_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
-            let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
-            let n = size * count
-            return ctx.sink(UnsafeRawBufferPointer(start: ptr, count: n)) ? n : 0
-        }))
+        set(
+            funko_curl_setopt_data_cb(
+                handle, CURLOPT_WRITEFUNCTION,
+                { ptr, size, count, user in
+                    let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
+                    let n = size * count
+                    return ctx.sink(UnsafeRawBufferPointer(start: ptr, count: n)) ? n : 0
+                }))
         set(funko_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, me))
-        set(funko_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
-            let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
-            let n = size * count
-            ctx.header(String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self))
-            return n
-        }))
+        set(
+            funko_curl_setopt_data_cb(
+                handle, CURLOPT_HEADERFUNCTION,
+                { ptr, size, count, user in
+                    let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
+                    let n = size * count
+                    ctx.header(String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self))
+                    return n
+                }))
         set(funko_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, me))
         switch request.method {
         case "GET": set(funko_curl_setopt_long(handle, CURLOPT_HTTPGET, 1))
@@ -128,17 +150,22 @@ public final class HTTPClient {
             // Any method with a body: curl's upload mode streams it through the read callback.
             set(funko_curl_setopt_long(handle, CURLOPT_UPLOAD, 1))
             set(funko_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(body.size)))
-            set(funko_curl_setopt_data_cb(handle, CURLOPT_READFUNCTION, { ptr, size, count, user in
-                let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
-                return ctx.source.read(into: UnsafeMutableRawBufferPointer(start: ptr, count: size * count))
-            }))
+            set(
+                funko_curl_setopt_data_cb(
+                    handle, CURLOPT_READFUNCTION,
+                    { ptr, size, count, user in
+                        let ctx = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
+                        return ctx.source.read(into: UnsafeMutableRawBufferPointer(start: ptr, count: size * count))
+                    }))
             set(funko_curl_setopt_ptr(handle, CURLOPT_READDATA, me))
             set(funko_curl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, request.method))
         }
         if rc == CURLE_OK { rc = curl_easy_perform(handle) }
         guard rc == CURLE_OK else {
-            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(rc))
-            let kind: HTTPError.Kind = rc == CURLE_OPERATION_TIMEDOUT ? .timeout : (rc == CURLE_COULDNT_CONNECT ? .connect : .other)
+            let detail =
+                errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(rc))
+            let kind: HTTPError.Kind =
+                rc == CURLE_OPERATION_TIMEDOUT ? .timeout : (rc == CURLE_COULDNT_CONNECT ? .connect : .other)
             throw HTTPError(kind: kind, url: Self.redacted(request.url), message: detail)
         }
         var status = 0
@@ -158,7 +185,8 @@ public final class BodySource {
     private let reader: (UnsafeMutableRawBufferPointer) -> Int
 
     public init(size: Int, reader: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
-        self.size = size; self.reader = reader
+        self.size = size
+        self.reader = reader
     }
 
     public convenience init(_ bytes: [UInt8]) {
@@ -166,7 +194,9 @@ public final class BodySource {
         self.init(size: bytes.count) { buf in
             let n = min(buf.count, bytes.count - offset)
             guard n > 0 else { return 0 }
-            bytes.withUnsafeBytes { src in buf.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + n)])) }
+            bytes.withUnsafeBytes { src in
+                buf.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + n)]))
+            }
             offset += n
             return n
         }
@@ -181,11 +211,15 @@ private final class TransferContext {
     var headers: [(String, String)] = []
 
     init(source: BodySource, sink: @escaping (UnsafeRawBufferPointer) -> Bool) {
-        self.source = source; self.sink = sink
+        self.source = source
+        self.sink = sink
     }
 
     func header(_ line: String) {
-        if line.hasPrefix("HTTP/") { headers.removeAll(); return }  // a new response (after 100 Continue, redirects)
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()
+            return
+        }  // a new response (after 100 Continue, redirects)
         guard let colon = line.firstIndex(of: ":") else { return }
         let name = line[..<colon].lowercased()
         let value = String(line[line.index(after: colon)...]).trimmed

@@ -33,7 +33,8 @@ public final class FunkoApp {
     /// `loadModel` false: only the store and artifact store (retraining from the command line).
     public init(settings: HandlerSettings, logger: Logger, loadModel: Bool = true) throws {
         self.settings = settings
-        let needsAWS = settings.modelBucket != nil || settings.inferenceMode == .sagemaker || settings.trainingMode == .sagemaker
+        let needsAWS =
+            settings.modelBucket != nil || settings.inferenceMode == .sagemaker || settings.trainingMode == .sagemaker
             || settings.databaseURLParameter != nil
         let aws = needsAWS ? try AWSConfig.resolve(environment: settings.environment) : nil
         self.aws = aws
@@ -43,7 +44,8 @@ public final class FunkoApp {
         }
         store = try databaseURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: settings.databasePath)
         if let aws, let bucket = settings.modelBucket {
-            repository = ModelRepository(store: S3ObjectStore(s3: S3Client(config: aws), bucket: bucket, prefix: settings.modelPrefix))
+            repository = ModelRepository(
+                store: S3ObjectStore(s3: S3Client(config: aws), bucket: bucket, prefix: settings.modelPrefix))
         } else {
             repository = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
         }
@@ -51,7 +53,8 @@ public final class FunkoApp {
             runtime = SageMakerRuntimeClient(config: aws, timeout: settings.endpointTimeoutSeconds)
             sagemaker = SageMakerClient(config: aws)
         } else {
-            runtime = nil; sagemaker = nil
+            runtime = nil
+            sagemaker = nil
         }
         checkedAt = Time.monotonic()
         guard loadModel else { return }
@@ -59,10 +62,16 @@ public final class FunkoApp {
             if let champion = try repository.champion() {
                 let version = servingVersion(champion, logger: logger)
                 model = try load(version)
-                logger.info("model loaded", ["modelVersion": .string(version), "inferenceMode": .string(settings.inferenceMode.rawValue),
-                                             "artifacts": .string(repository.store.description)])
+                logger.info(
+                    "model loaded",
+                    [
+                        "modelVersion": .string(version), "inferenceMode": .string(settings.inferenceMode.rawValue),
+                        "artifacts": .string(repository.store.description),
+                    ])
             } else {
-                logger.warn("no champion model yet: predictions answer 503 until one is trained", ["artifacts": .string(repository.store.description)])
+                logger.warn(
+                    "no champion model yet: predictions answer 503 until one is trained",
+                    ["artifacts": .string(repository.store.description)])
             }
         } catch {
             logger.error("model could not be loaded: predictions answer 503", ["error": .string("\(error)")])
@@ -74,13 +83,18 @@ public final class FunkoApp {
     /// the endpoint still serves the previous trees, which need the previous vocabularies.
     func servingVersion(_ champion: ChampionRecord, logger: Logger) -> String {
         guard let sagemaker, let endpoint = settings.endpointName, let config = champion.endpointConfig,
-              let previous = champion.previous else { return champion.version }
+            let previous = champion.previous
+        else { return champion.version }
         do {
             let live = try sagemaker.describeEndpoint(endpoint)
             if live?.configName == config { return champion.version }
-            logger.info("endpoint not yet on the champion's config: serving the previous version", [
-                "champion": .string(champion.version), "previous": .string(previous),
-                "endpointConfig": live?.configName.map(JSONValue.string) ?? .null, "endpointStatus": .string(live?.status ?? "NotFound")])
+            logger.info(
+                "endpoint not yet on the champion's config: serving the previous version",
+                [
+                    "champion": .string(champion.version), "previous": .string(previous),
+                    "endpointConfig": live?.configName.map(JSONValue.string) ?? .null,
+                    "endpointStatus": .string(live?.status ?? "NotFound"),
+                ])
             return previous
         } catch {
             logger.warn("endpoint status unknown; assuming the champion serves", ["error": .string("\(error)")])
@@ -91,7 +105,8 @@ public final class FunkoApp {
     /// Embedded: the trees from model.tar.gz. SageMaker: only metadata.json; the endpoint has the trees.
     private func load(_ version: String) throws -> InferenceBackend {
         if let runtime, let endpoint = settings.endpointName {
-            return SageMakerBackend(metadata: try repository.metadata(version: version), endpoint: endpoint, runtime: runtime)
+            return SageMakerBackend(
+                metadata: try repository.metadata(version: version), endpoint: endpoint, runtime: runtime)
         }
         return try repository.load(version: version)
     }
@@ -104,7 +119,9 @@ public final class FunkoApp {
         checkedAt = now
         do {
             // Already serving the champion: no endpoint check needed.
-            guard let champion = try repository.champion(), champion.version != model?.metadata.version else { return model }
+            guard let champion = try repository.champion(), champion.version != model?.metadata.version else {
+                return model
+            }
             let version = servingVersion(champion, logger: logger)
             guard version != model?.metadata.version else { return model }
             model = try load(version)
@@ -123,9 +140,11 @@ public final class FunkoApp {
         guard let aws else { return service }
         let client = sagemaker ?? SageMakerClient(config: aws)
         guard let role = settings.sageMakerRoleARN else { return service }
-        let image = settings.environment["TRAINING_IMAGE"]?.nilIfEmpty ?? SageMakerClient.xgboostImage(region: aws.region)
+        let image =
+            settings.environment["TRAINING_IMAGE"]?.nilIfEmpty ?? SageMakerClient.xgboostImage(region: aws.region)
         guard let image else {
-            throw FunkoError.badRequest("no SageMaker XGBoost image is known for region \(aws.region): set TRAINING_IMAGE")
+            throw FunkoError.badRequest(
+                "no SageMaker XGBoost image is known for region \(aws.region): set TRAINING_IMAGE")
         }
         if settings.trainingMode == .sagemaker, let s3 = repository.store as? S3ObjectStore {
             var training = SageMakerTraining(sagemaker: client, artifacts: s3, roleARN: role, image: image)
@@ -149,7 +168,8 @@ public final class FunkoApp {
             let reference = summary.serving ?? summary.sales
             service.observer = { [weak self] rows, prices in
                 guard let self else { return }
-                self.served = Served(prices: prices, drift: self.drift.observe(rows, predictions: prices, reference: reference))
+                self.served = Served(
+                    prices: prices, drift: self.drift.observe(rows, predictions: prices, reference: reference))
             }
         }
         return service
@@ -163,7 +183,9 @@ public final class FunkoApp {
 
     /// The endpoint's live status in sagemaker mode (DescribeEndpoint), "not_used" when embedded.
     public func endpointStatus() -> EndpointStatus {
-        guard let sagemaker, let name = settings.endpointName else { return EndpointStatus(name: nil, status: "not_used") }
+        guard let sagemaker, let name = settings.endpointName else {
+            return EndpointStatus(name: nil, status: "not_used")
+        }
         do {
             return EndpointStatus(name: name, status: try sagemaker.describeEndpoint(name)?.status ?? "NotFound")
         } catch {
@@ -178,15 +200,19 @@ public final class FunkoApp {
     /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService.
     public func health(logger: Logger) -> HealthResponse {
         var checks: [String: String] = [:]
-        do { _ = try store.counts(); checks["database"] = "ok" } catch { checks["database"] = "\(error)" }
+        do {
+            _ = try store.counts()
+            checks["database"] = "ok"
+        } catch { checks["database"] = "\(error)" }
         let m = currentModel(logger: logger)
         checks["model"] = m == nil ? "no trained model: run `funko train` or the retrain-trigger function" : "ok"
         if settings.inferenceMode == .sagemaker {
             let e = endpointStatus()
             checks["endpoint"] = e.status == "InService" ? "ok" : "endpoint \(e.name ?? "") is \(e.status)"
         }
-        return HealthResponse(status: checks.values.allSatisfy { $0 == "ok" } ? "ok" : "unavailable", checks: checks,
-                              modelVersion: m?.metadata.version)
+        return HealthResponse(
+            status: checks.values.allSatisfy { $0 == "ok" } ? "ok" : "unavailable", checks: checks,
+            modelVersion: m?.metadata.version)
     }
 }
 
@@ -199,18 +225,22 @@ public final class SageMakerBackend: InferenceBackend {
     public var mode: String { "sagemaker" }
 
     public init(metadata: ModelMetadata, endpoint: String, runtime: SageMakerRuntimeClient) {
-        self.metadata = metadata; self.endpoint = endpoint; self.runtime = runtime
+        self.metadata = metadata
+        self.endpoint = endpoint
+        self.runtime = runtime
     }
 
     public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
         do {
-            return try runtime.invokeEndpoint(endpoint, csv: SageMakerCSV.rows(rows), rows: rows.rows, deadline: deadline)
+            return try runtime.invokeEndpoint(
+                endpoint, csv: SageMakerCSV.rows(rows), rows: rows.rows, deadline: deadline)
         } catch let e as AWSError {
             throw FunkoError.unavailable("SageMaker endpoint \(endpoint) failed: \(e)")
         } catch let e as HTTPError {
-            throw FunkoError.unavailable(e.kind == .timeout
-                ? "SageMaker endpoint \(endpoint) did not answer in time (\(e.message))"
-                : "SageMaker endpoint \(endpoint) could not be reached: \(e.message)")
+            throw FunkoError.unavailable(
+                e.kind == .timeout
+                    ? "SageMaker endpoint \(endpoint) did not answer in time (\(e.message))"
+                    : "SageMaker endpoint \(endpoint) could not be reached: \(e.message)")
         }
     }
 }

@@ -16,13 +16,17 @@ public final class FunkoFunction: LambdaHandler {
     public var metrics: MetricsLogger
 
     public init(routes: [Route], app: FunkoApp) {
-        self.routes = routes; self.app = app
-        metrics = MetricsLogger(function: app.settings.environment["AWS_LAMBDA_FUNCTION_NAME"]?.nilIfEmpty ?? routes.first?.rawValue ?? "funko")
+        self.routes = routes
+        self.app = app
+        metrics = MetricsLogger(
+            function: app.settings.environment["AWS_LAMBDA_FUNCTION_NAME"]?.nilIfEmpty ?? routes.first?.rawValue
+                ?? "funko")
     }
 
     /// Reads the settings from the environment and initialises the app (the cold start).
     public static func make(_ routes: Route..., logger: Logger) throws -> FunkoFunction {
-        FunkoFunction(routes: routes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(), logger: logger))
+        FunkoFunction(
+            routes: routes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(), logger: logger))
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -50,12 +54,20 @@ public final class FunkoFunction: LambdaHandler {
         if let served = app.takeServed() {
             list.append(.init("PredictedPrice", values: served.prices))
             if let d = served.drift {
-                list += [.init("PredictionPSI", d.predictionPSI), .init("MaxFeaturePSI", d.maxFeaturePSI), .init("DriftDetected", d.drifted ? 1 : 0, .count)]
+                list += [
+                    .init("PredictionPSI", d.predictionPSI), .init("MaxFeaturePSI", d.maxFeaturePSI),
+                    .init("DriftDetected", d.drifted ? 1 : 0, .count),
+                ]
                 properties["driftedFeatures"] = .array(d.driftedFeatures.map(JSONValue.string))
                 properties["driftRows"] = .number(Double(d.rows))
                 if d.drifted {
-                    context.logger.warn("drift detected", ["predictionPSI": .number(d.predictionPSI), "maxFeature": d.maxFeature.map(JSONValue.string) ?? .null,
-                                                          "maxFeaturePSI": .number(d.maxFeaturePSI)])
+                    context.logger.warn(
+                        "drift detected",
+                        [
+                            "predictionPSI": .number(d.predictionPSI),
+                            "maxFeature": d.maxFeature.map(JSONValue.string) ?? .null,
+                            "maxFeaturePSI": .number(d.maxFeaturePSI),
+                        ])
                 }
             }
         }
@@ -69,14 +81,21 @@ public final class FunkoFunction: LambdaHandler {
             return (try result.encoded(for: request.format), result.status)
         case .eventBridge(let e):
             guard routes.contains(.retrain) else {
-                throw FunkoError.badRequest("this function does not handle EventBridge events (\(e.source) \(e.detailType))")
+                throw FunkoError.badRequest(
+                    "this function does not handle EventBridge events (\(e.source) \(e.detailType))")
             }
             if e.detailType == TrainingJobEvent.detailType {
                 let job = try TrainingJobEvent(e)
-                context.logger.info("training job state change", ["trainingJob": .string(job.name), "jobStatus": .string(job.status), "eventId": .string(e.id)])
-                return (try encode(logged(try app.retrainService().complete(job: job.name, now: clock()), context: context)), nil)
+                context.logger.info(
+                    "training job state change",
+                    ["trainingJob": .string(job.name), "jobStatus": .string(job.status), "eventId": .string(e.id)])
+                return (
+                    try encode(
+                        logged(try app.retrainService().complete(job: job.name, now: clock()), context: context)), nil
+                )
             }
-            context.logger.info("retraining", ["trigger": .string(e.isSchedule ? "schedule" : e.detailType), "eventId": .string(e.id)])
+            context.logger.info(
+                "retraining", ["trigger": .string(e.isSchedule ? "schedule" : e.detailType), "eventId": .string(e.id)])
             return (try encode(retrain(force: false, context: context)), nil)
         case .direct(let body):
             return (try direct(body, context: context), nil)
@@ -99,13 +118,18 @@ public final class FunkoFunction: LambdaHandler {
             result = errorResult(e, context: context)
         } catch {
             context.logger.error("unexpected error", ["error": .string("\(error)")])
-            result = errorResult(FunkoError(.internalError, "internal error; the request id identifies it in the logs"), context: context)
+            result = errorResult(
+                FunkoError(.internalError, "internal error; the request id identifies it in the logs"), context: context
+            )
         }
-        context.logger.info("request", [
-            "method": .string(request.method), "path": .string(request.path), "status": .number(Double(result.status)),
-            "latencyMs": .number(((Time.monotonic() - started) * 100_000).rounded() / 100),
-            "apiRequestId": request.apiRequestID.map(JSONValue.string) ?? .null,
-        ])
+        context.logger.info(
+            "request",
+            [
+                "method": .string(request.method), "path": .string(request.path),
+                "status": .number(Double(result.status)),
+                "latencyMs": .number(((Time.monotonic() - started) * 100_000).rounded() / 100),
+                "apiRequestId": request.apiRequestID.map(JSONValue.string) ?? .null,
+            ])
         return result
     }
 
@@ -113,7 +137,9 @@ public final class FunkoFunction: LambdaHandler {
         // API Gateway's route key names the matched template; without one (Function URLs,
         // `$default`, funko serve) the raw path is matched.
         var path = request.path
-        if let key = request.routeKey, let space = key.firstIndex(of: " ") { path = String(key[key.index(after: space)...]) }
+        if let key = request.routeKey, let space = key.firstIndex(of: " ") {
+            path = String(key[key.index(after: space)...])
+        }
         let served = routes.filter { $0.path != nil }
         let matching = served.compactMap { r in r.match(path).map { (r, $0) } }
         guard !matching.isEmpty else {
@@ -122,10 +148,15 @@ public final class FunkoFunction: LambdaHandler {
         }
         guard let (route, templateParams) = matching.first(where: { $0.0.method == request.method }) else {
             let allowed = matching.map(\.0.method).joined(separator: ", ")
-            throw MethodNotAllowed(allowed: allowed, error: FunkoError(.methodNotAllowed, "method \(request.method) is not allowed on \(request.path): use \(allowed)"))
+            throw MethodNotAllowed(
+                allowed: allowed,
+                error: FunkoError(
+                    .methodNotAllowed, "method \(request.method) is not allowed on \(request.path): use \(allowed)"))
         }
         guard request.body.count <= app.settings.maxBodyBytes else {
-            throw FunkoError(.payloadTooLarge, "request body is \(request.body.count) bytes; the limit is \(app.settings.maxBodyBytes)")
+            throw FunkoError(
+                .payloadTooLarge,
+                "request body is \(request.body.count) bytes; the limit is \(app.settings.maxBodyBytes)")
         }
         // A route key names the template, so concrete values come from API Gateway's pathParameters.
         var params = templateParams.filter { !$0.value.hasPrefix("{") }
@@ -139,25 +170,39 @@ public final class FunkoFunction: LambdaHandler {
         case .modelStatus:
             return try json(200, try app.status(logger: context.logger), context: context)
         case .predict:
-            let query = try decodeBody(PredictRequest.self, request.body, example: #"{"funko_pop_id":"10001","condition":"mint","marketplace":"ebay","future_days":30}"#).validated()
-            return try json(200, try service.predict(query, now: now, deadline: context.deadlineMilliseconds), context: context)
+            let query = try decodeBody(
+                PredictRequest.self, request.body,
+                example: #"{"funko_pop_id":"10001","condition":"mint","marketplace":"ebay","future_days":30}"#
+            ).validated()
+            return try json(
+                200, try service.predict(query, now: now, deadline: context.deadlineMilliseconds), context: context)
         case .predictBatch:
-            let query = try decodeBody(BatchPredictRequest.self, request.body, example: #"{"funko_pop_ids":["10001","10002"],"condition":"mint"}"#).validated()
+            let query = try decodeBody(
+                BatchPredictRequest.self, request.body,
+                example: #"{"funko_pop_ids":["10001","10002"],"condition":"mint"}"#
+            ).validated()
             return try json(200, try batch(query, service: service, now: now, context: context), context: context)
         case .history:
-            guard let id = params["funko_pop_id"], !id.isEmpty else { throw FunkoError.badRequest("funko_pop_id is required in the path: /history/{funko_pop_id}") }
-            let days = try intParameter(request.query["days"], name: "days", default: 90, range: PriceService.historyDaysRange)
+            guard let id = params["funko_pop_id"], !id.isEmpty else {
+                throw FunkoError.badRequest("funko_pop_id is required in the path: /history/{funko_pop_id}")
+            }
+            let days = try intParameter(
+                request.query["days"], name: "days", default: 90, range: PriceService.historyDaysRange)
             return try json(200, try service.history(popID: id, days: days, now: now), context: context)
         case .retrain:
             return try json(200, try retrain(force: false, context: context), context: context)
         }
     }
 
-    func batch(_ query: PredictQuery, service: PriceService, now: EpochSeconds, context: LambdaContext) throws -> BatchPredictionResponse {
+    func batch(_ query: PredictQuery, service: PriceService, now: EpochSeconds, context: LambdaContext) throws
+        -> BatchPredictionResponse
+    {
         let r = try service.predictBatch(query, now: now, deadline: context.deadlineMilliseconds)
         return BatchPredictionResponse(
             predictions: r.predictions,
-            errors: r.errors.map { .init(funkoPopID: $0.id, error: ErrorBody($0.error, requestID: context.requestID).error) },
+            errors: r.errors.map {
+                .init(funkoPopID: $0.id, error: ErrorBody($0.error, requestID: context.requestID).error)
+            },
             modelVersion: service.model?.metadata.version)
     }
 
@@ -166,8 +211,12 @@ public final class FunkoFunction: LambdaHandler {
     }
 
     func logged(_ outcome: RetrainOutcome, context: LambdaContext) -> RetrainOutcome {
-        context.logger.info("retraining decision", ["status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
-                                                    "candidate": outcome.candidate.map(JSONValue.string) ?? .null])
+        context.logger.info(
+            "retraining decision",
+            [
+                "status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
+                "candidate": outcome.candidate.map(JSONValue.string) ?? .null,
+            ])
         return outcome
     }
 
@@ -179,14 +228,18 @@ public final class FunkoFunction: LambdaHandler {
         let now = clock()
         switch routes.first {
         case .predict:
-            return try encode(try service.predict(try decodeBody(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#).validated(),
-                                                  now: now, deadline: context.deadlineMilliseconds))
+            return try encode(
+                try service.predict(
+                    try decodeBody(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#).validated(),
+                    now: now, deadline: context.deadlineMilliseconds))
         case .predictBatch:
             let q = try decodeBody(BatchPredictRequest.self, body, example: #"{"funko_pop_ids":["10001"]}"#).validated()
             return try encode(try batch(q, service: service, now: now, context: context))
         case .history:
             let r = try decodeBody(DirectHistoryRequest.self, body, example: #"{"funko_pop_id":"10001","days":90}"#)
-            guard let id = r.funkoPopID else { throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"") }
+            guard let id = r.funkoPopID else {
+                throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
+            }
             return try encode(try service.history(popID: id, days: r.days ?? 90, now: now))
         case .health, .modelStatus:
             let action = (try? JSON.decode(ActionRequest.self, from: body))?.action ?? "status"
@@ -198,7 +251,9 @@ public final class FunkoFunction: LambdaHandler {
         case .retrain:
             let r = try decodeBody(ActionRequest.self, body, example: #"{"action":"retrain"}"#)
             guard r.action == "retrain" else {
-                throw FunkoError.badRequest("action \"\(r.action ?? "")\" is not supported: send {\"action\":\"retrain\"} (optionally \"force\": true)")
+                throw FunkoError.badRequest(
+                    "action \"\(r.action ?? "")\" is not supported: send {\"action\":\"retrain\"} (optionally \"force\": true)"
+                )
             }
             return try encode(try retrain(force: r.force ?? false, context: context))
         case nil:
@@ -209,14 +264,20 @@ public final class FunkoFunction: LambdaHandler {
     // MARK: Helpers
 
     func json<T: Encodable>(_ status: Int, _ value: T, context: LambdaContext) throws -> HTTPResult {
-        HTTPResult(status: status, headers: ["content-type": "application/json", "x-request-id": context.requestID], body: try encode(value))
+        HTTPResult(
+            status: status, headers: ["content-type": "application/json", "x-request-id": context.requestID],
+            body: try encode(value))
     }
 
     func encode<T: Encodable>(_ value: T) throws -> [UInt8] { Array(try JSON.encode(value).utf8) }
 
     func errorResult(_ e: FunkoError, context: LambdaContext) -> HTTPResult {
-        let body = (try? encode(ErrorBody(e, requestID: context.requestID))) ?? Array(#"{"error":{"code":"internal_error","message":"unencodable error"}}"#.utf8)
-        return HTTPResult(status: e.status, headers: ["content-type": "application/json", "x-request-id": context.requestID], body: body)
+        let body =
+            (try? encode(ErrorBody(e, requestID: context.requestID)))
+            ?? Array(#"{"error":{"code":"internal_error","message":"unencodable error"}}"#.utf8)
+        return HTTPResult(
+            status: e.status, headers: ["content-type": "application/json", "x-request-id": context.requestID],
+            body: body)
     }
 
     func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8], example: String) throws -> T {
@@ -231,7 +292,9 @@ public final class FunkoFunction: LambdaHandler {
             guard let field = ctx.codingPath.last?.stringValue else {
                 throw FunkoError.badRequest("request body must be a JSON object such as \(example)")
             }
-            throw FunkoError.badRequest("\(field) has the wrong type: expected \(expected == String.self ? "a string" : expected == Int.self ? "an integer" : "\(expected)"), as in \(example)")
+            throw FunkoError.badRequest(
+                "\(field) has the wrong type: expected \(expected == String.self ? "a string" : expected == Int.self ? "an integer" : "\(expected)"), as in \(example)"
+            )
         } catch {
             throw FunkoError.badRequest("request body is not valid JSON: send a JSON object such as \(example)")
         }
@@ -240,7 +303,8 @@ public final class FunkoFunction: LambdaHandler {
     func intParameter(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text else { return value }
         guard let v = Int(text), range.contains(v) else {
-            throw FunkoError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
+            throw FunkoError.badRequest(
+                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
         }
         return v
     }
@@ -260,5 +324,8 @@ struct ActionRequest: Decodable {
 struct DirectHistoryRequest: Decodable {
     var funkoPopID: String?
     var days: Int?
-    enum CodingKeys: String, CodingKey { case funkoPopID = "funko_pop_id", days }
+    enum CodingKeys: String, CodingKey {
+        case funkoPopID = "funko_pop_id"
+        case days
+    }
 }

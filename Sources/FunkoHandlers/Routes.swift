@@ -29,11 +29,16 @@ public enum Route: String, CaseIterable, Sendable {
     /// Matches a concrete path against the pattern; returns the path parameters.
     func match(_ path: String) -> [String: String]? {
         guard let pattern = self.path else { return nil }
-        let a = pattern.split(separator: "/"), b = path.split(separator: "/")
+        let a = pattern.split(separator: "/")
+        let b = path.split(separator: "/")
         guard a.count == b.count else { return nil }
         var params: [String: String] = [:]
         for (p, v) in zip(a, b) {
-            if p.hasPrefix("{") && p.hasSuffix("}") { params[String(p.dropFirst().dropLast())] = String(v).removingPercentEncoding } else if p != v { return nil }
+            if p.hasPrefix("{") && p.hasSuffix("}") {
+                params[String(p.dropFirst().dropLast())] = String(v).removingPercentEncoding
+            } else if p != v {
+                return nil
+            }
         }
         return params
     }
@@ -46,9 +51,15 @@ extension String {
         let u = Array(utf8)
         var i = 0
         while i < u.count {
-            if u[i] == 0x25, i + 2 < u.count, let h = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
-                out.append(h); i += 3
-            } else { out.append(u[i]); i += 1 }
+            if u[i] == 0x25, i + 2 < u.count,
+                let h = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+            {
+                out.append(h)
+                i += 3
+            } else {
+                out.append(u[i])
+                i += 1
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -1,8 +1,9 @@
 import FunkoCore
 import FunkoModel
 import FunkoStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Handler settings, read once at initialisation from the same variables as the CLI.
@@ -39,25 +40,35 @@ public struct HandlerSettings: Sendable {
     /// The environment the AWS configuration is resolved from.
     public var environment: [String: String] = [:]
 
-    public init(databasePath: String, dataDir: String, inferenceMode: InferenceMode = .embedded,
-                modelRefreshSeconds: Double = 60, maxBodyBytes: Int = 64 * 1024) {
-        self.databasePath = databasePath; self.dataDir = dataDir; self.inferenceMode = inferenceMode
-        self.modelRefreshSeconds = modelRefreshSeconds; self.maxBodyBytes = maxBodyBytes
+    public init(
+        databasePath: String, dataDir: String, inferenceMode: InferenceMode = .embedded,
+        modelRefreshSeconds: Double = 60, maxBodyBytes: Int = 64 * 1024
+    ) {
+        self.databasePath = databasePath
+        self.dataDir = dataDir
+        self.inferenceMode = inferenceMode
+        self.modelRefreshSeconds = modelRefreshSeconds
+        self.maxBodyBytes = maxBodyBytes
     }
 
     public static func fromEnvironment(_ env: [String: String] = processEnvironment()) throws -> HandlerSettings {
         let mode = env["INFERENCE_MODE"] ?? "embedded"
         guard let m = InferenceMode(rawValue: mode) else {
-            throw FunkoError.badRequest("INFERENCE_MODE \"\(mode)\" is not supported: use one of \(InferenceMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw FunkoError.badRequest(
+                "INFERENCE_MODE \"\(mode)\" is not supported: use one of \(InferenceMode.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         var refresh = 60.0
         if let r = env["MODEL_REFRESH_SECONDS"] {
-            guard let v = Double(r), v >= 0 else { throw FunkoError.badRequest("MODEL_REFRESH_SECONDS \"\(r)\" must be a number of seconds >= 0") }
+            guard let v = Double(r), v >= 0 else {
+                throw FunkoError.badRequest("MODEL_REFRESH_SECONDS \"\(r)\" must be a number of seconds >= 0")
+            }
             refresh = v
         }
-        var settings = HandlerSettings(databasePath: StoreLocation.sqlitePath(flag: nil, environment: env),
-                                       dataDir: LocalObjectStore.path(flag: nil, environment: env), inferenceMode: m,
-                                       modelRefreshSeconds: refresh)
+        var settings = HandlerSettings(
+            databasePath: StoreLocation.sqlitePath(flag: nil, environment: env),
+            dataDir: LocalObjectStore.path(flag: nil, environment: env), inferenceMode: m,
+            modelRefreshSeconds: refresh)
         settings.environment = env
         settings.databaseURL = StoreLocation.databaseURL(environment: env)
         settings.endpointName = env["SAGEMAKER_ENDPOINT_NAME"]?.nilIfEmpty
@@ -68,7 +79,9 @@ public struct HandlerSettings: Sendable {
         }
         let training = env["TRAINING_MODE"] ?? "local"
         guard let tm = TrainingMode(rawValue: training) else {
-            throw FunkoError.badRequest("TRAINING_MODE \"\(training)\" is not supported: use one of \(TrainingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw FunkoError.badRequest(
+                "TRAINING_MODE \"\(training)\" is not supported: use one of \(TrainingMode.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         settings.trainingMode = tm
         settings.sageMakerRoleARN = env["SAGEMAKER_ROLE_ARN"]?.nilIfEmpty
@@ -78,14 +91,19 @@ public struct HandlerSettings: Sendable {
         settings.databaseURLParameter = env["DATABASE_URL_PARAMETER"]?.nilIfEmpty
         if tm == .sagemaker {
             guard settings.sageMakerRoleARN?.hasPrefix("arn:") == true else {
-                throw FunkoError.badRequest("TRAINING_MODE=sagemaker needs SAGEMAKER_ROLE_ARN, the IAM role SageMaker assumes (arn:aws:iam::ACCOUNT:role/NAME)")
+                throw FunkoError.badRequest(
+                    "TRAINING_MODE=sagemaker needs SAGEMAKER_ROLE_ARN, the IAM role SageMaker assumes (arn:aws:iam::ACCOUNT:role/NAME)"
+                )
             }
             guard settings.modelBucket != nil else {
-                throw FunkoError.badRequest("TRAINING_MODE=sagemaker needs MODEL_BUCKET: SageMaker reads datasets from S3")
+                throw FunkoError.badRequest(
+                    "TRAINING_MODE=sagemaker needs MODEL_BUCKET: SageMaker reads datasets from S3")
             }
         }
         if let t = env["SAGEMAKER_TIMEOUT_SECONDS"] {
-            guard let v = Double(t), v > 0 else { throw FunkoError.badRequest("SAGEMAKER_TIMEOUT_SECONDS \"\(t)\" must be a number of seconds > 0") }
+            guard let v = Double(t), v > 0 else {
+                throw FunkoError.badRequest("SAGEMAKER_TIMEOUT_SECONDS \"\(t)\" must be a number of seconds > 0")
+            }
             settings.endpointTimeoutSeconds = v
         }
         return settings

@@ -10,9 +10,17 @@ public struct ChampionRecord: Codable, Equatable, Sendable {
     /// The SageMaker endpoint config that serves this version, when promotion moved an endpoint:
     /// until the endpoint runs it, sagemaker-mode functions keep the previous version's metadata.
     public var endpointConfig: String?
-    enum CodingKeys: String, CodingKey { case version, promotedAt = "promoted_at", reason, previous, endpointConfig = "endpoint_config" }
+    enum CodingKeys: String, CodingKey {
+        case version
+        case promotedAt = "promoted_at"
+        case reason, previous
+        case endpointConfig = "endpoint_config"
+    }
     public init(version: String, promotedAt: String, reason: String, previous: String?, endpointConfig: String? = nil) {
-        self.version = version; self.promotedAt = promotedAt; self.reason = reason; self.previous = previous
+        self.version = version
+        self.promotedAt = promotedAt
+        self.reason = reason
+        self.previous = previous
         self.endpointConfig = endpointConfig
     }
 }
@@ -21,7 +29,10 @@ public struct ChampionRecord: Codable, Equatable, Sendable {
 public final class LoadedModel {
     public let metadata: ModelMetadata
     public let booster: Booster
-    public init(metadata: ModelMetadata, booster: Booster) { self.metadata = metadata; self.booster = booster }
+    public init(metadata: ModelMetadata, booster: Booster) {
+        self.metadata = metadata
+        self.booster = booster
+    }
 }
 
 /// Saves and loads model versions and the champion pointer (SPEC §4.4 `models/` layout).
@@ -34,7 +45,9 @@ public struct ModelRepository {
     public func save(_ model: TrainedModel) throws {
         let v = model.metadata.version
         let mtime = Time.parseISO8601(model.metadata.trainedAt) ?? 0
-        try store.put("models/\(v)/model.tar.gz", try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
+        try store.put(
+            "models/\(v)/model.tar.gz",
+            try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
         try store.put("models/\(v)/metadata.json", Array(try JSON.encode(model.metadata, pretty: true).utf8))
         try store.put("models/\(v)/evaluation.json", Array(try JSON.encode(model.evaluation, pretty: true).utf8))
     }
@@ -54,15 +67,17 @@ public struct ModelRepository {
         try store.update(Self.championKey) { bytes in
             let current = try Self.decodeChampion(bytes)
             let previous = current?.version == version ? current?.previous : current?.version
-            let record = ChampionRecord(version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous,
-                                        endpointConfig: endpointConfig)
+            let record = ChampionRecord(
+                version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous,
+                endpointConfig: endpointConfig)
             return Array(try JSON.encode(record, pretty: true).utf8)
         }
     }
 
     public func metadata(version: String) throws -> ModelMetadata {
         guard let bytes = try store.get("models/\(version)/metadata.json") else {
-            throw FunkoError.unavailable("model \(version) has no metadata.json in \(store.description): train it again or pick another version")
+            throw FunkoError.unavailable(
+                "model \(version) has no metadata.json in \(store.description): train it again or pick another version")
         }
         return try JSON.decode(ModelMetadata.self, from: bytes)
     }
@@ -77,7 +92,8 @@ public struct ModelRepository {
             throw FunkoError.unavailable("no trained model in \(store.description): run `funko train` first")
         }
         guard let archive = try store.get("models/\(v)/model.tar.gz") else {
-            throw FunkoError.unavailable("model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
+            throw FunkoError.unavailable(
+                "model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
         }
         guard let trees = try TarGz.extract(archive)[Self.modelFileName] else {
             throw FunkoError.unavailable("model \(v): model.tar.gz holds no \(Self.modelFileName)")
@@ -87,7 +103,8 @@ public struct ModelRepository {
 
     /// Versions that have a metadata.json, oldest first.
     public func versions() throws -> [String] {
-        try store.list("models/").map { String($0.dropFirst("models/".count)) }.filter { !$0.hasSuffix(".json") }.sorted()
+        try store.list("models/").map { String($0.dropFirst("models/".count)) }.filter { !$0.hasSuffix(".json") }
+            .sorted()
     }
 
     /// A fresh version id from the training time: `YYYYMMDD-HHMMSS`, with a suffix if taken by
@@ -95,9 +112,11 @@ public struct ModelRepository {
     public func newVersion(at t: EpochSeconds) throws -> String {
         let digits = Time.iso8601(t).filter(\.isNumber)  // 2026-11-25T03:15:00Z
         let base = "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))"
-        var v = base, k = 2
+        var v = base
+        var k = 2
         while try store.get("models/\(v)/metadata.json") != nil || store.get("datasets/\(v)/quality.json") != nil {
-            v = "\(base)-\(k)"; k += 1
+            v = "\(base)-\(k)"
+            k += 1
         }
         return v
     }

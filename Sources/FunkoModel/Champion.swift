@@ -11,7 +11,9 @@ public struct PromotionDecision: Codable, Equatable, Sendable {
     public var candidateMAE: Double
     public var championMAE: Double?
     enum CodingKeys: String, CodingKey {
-        case candidate, champion, promoted, reason, candidateMAE = "candidate_mae", championMAE = "champion_mae"
+        case candidate, champion, promoted, reason
+        case candidateMAE = "candidate_mae"
+        case championMAE = "champion_mae"
     }
 }
 
@@ -25,10 +27,14 @@ public struct PromotionGuards: Sendable {
     public func failures(_ m: ModelMetadata) -> [String] {
         var out: [String] = []
         if let best = m.baselineMetrics.min(by: { $0.value.mae < $1.value.mae }), !(m.metrics.mae < best.value.mae) {
-            out.append("candidate MAE \(formatCents(m.metrics.mae)) does not beat the \(best.key) baseline (\(formatCents(best.value.mae)))")
+            out.append(
+                "candidate MAE \(formatCents(m.metrics.mae)) does not beat the \(best.key) baseline (\(formatCents(best.value.mae)))"
+            )
         }
         if let c = m.metrics.intervalCoverage, abs(c - m.interval.nominalCoverage) > maxCoverageGap {
-            out.append("interval coverage \(formatCents(c * 100))% is more than \(formatCents(maxCoverageGap * 100)) points from the nominal \(formatCents(m.interval.nominalCoverage * 100))%")
+            out.append(
+                "interval coverage \(formatCents(c * 100))% is more than \(formatCents(maxCoverageGap * 100)) points from the nominal \(formatCents(m.interval.nominalCoverage * 100))%"
+            )
         }
         return out
     }
@@ -36,8 +42,10 @@ public struct PromotionGuards: Sendable {
 
 public enum Champion {
     /// Scores candidate and champion on the candidate's test window and decides; writes nothing.
-    public static func compare(candidate: TrainedModel, table: SalesTable, repository: ModelRepository, force: Bool,
-                               guards: PromotionGuards = PromotionGuards()) throws -> PromotionDecision {
+    public static func compare(
+        candidate: TrainedModel, table: SalesTable, repository: ModelRepository, force: Bool,
+        guards: PromotionGuards = PromotionGuards()
+    ) throws -> PromotionDecision {
         let cand = candidate.metadata
         let candMAE = cand.metrics.mae
         let failed = guards.failures(cand)
@@ -51,26 +59,31 @@ public enum Champion {
             let testEnd = Time.parseISO8601(cand.windows["test"]?.until ?? "") ?? .max
             let rows = FeatureBuilder.trainingRows(table, encoders: champ.metadata.vocabularies)
             let idx = table.soldAt.indices.filter { table.soldAt[$0] >= testStart && table.soldAt[$0] < testEnd }
-            let report = try Evaluator.evaluate(model: champ.booster, metadata: champ.metadata, features: rows.subset(idx),
-                                                actual: idx.map { table.price[$0] }, pops: idx.map { table.pops[Int(table.pop[$0])] })
+            let report = try Evaluator.evaluate(
+                model: champ.booster, metadata: champ.metadata, features: rows.subset(idx),
+                actual: idx.map { table.price[$0] }, pops: idx.map { table.pops[Int(table.pop[$0])] })
             championMAE = report.model.mae
             rowsCompared = idx.count
         }
         let better = championMAE.map { candMAE < $0 } ?? true
-        let comparison = championMAE.map {
-            "candidate MAE \(formatCents(candMAE)) \(better ? "<" : "is not below") champion MAE \(formatCents($0)) on the same \(rowsCompared) held-out sales"
-        } ?? "no champion yet"
+        let comparison =
+            championMAE.map {
+                "candidate MAE \(formatCents(candMAE)) \(better ? "<" : "is not below") champion MAE \(formatCents($0)) on the same \(rowsCompared) held-out sales"
+            } ?? "no champion yet"
         let promoted = force || (better && failed.isEmpty)
         var reason = comparison
         if !failed.isEmpty { reason += "; guard failed: " + failed.joined(separator: "; ") }
         if force { reason = "forced promotion; " + reason }
-        return PromotionDecision(candidate: cand.version, champion: current?.version, promoted: promoted, reason: reason,
-                                 candidateMAE: candMAE, championMAE: championMAE)
+        return PromotionDecision(
+            candidate: cand.version, champion: current?.version, promoted: promoted, reason: reason,
+            candidateMAE: candMAE, championMAE: championMAE)
     }
 
     /// `compare`, then `champion.json` when the candidate wins.
-    public static func decide(candidate: TrainedModel, table: SalesTable, repository: ModelRepository, force: Bool,
-                              now: EpochSeconds) throws -> PromotionDecision {
+    public static func decide(
+        candidate: TrainedModel, table: SalesTable, repository: ModelRepository, force: Bool,
+        now: EpochSeconds
+    ) throws -> PromotionDecision {
         let decision = try compare(candidate: candidate, table: table, repository: repository, force: force)
         if decision.promoted { try repository.promote(decision.candidate, reason: decision.reason, at: now) }
         return decision

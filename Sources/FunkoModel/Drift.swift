@@ -11,14 +11,19 @@ public enum PSI {
         guard !values.isEmpty else { return 0 }
         var counts = [Double](repeating: 0, count: d.proportions.count + 1)
         for v in values {
-            if v.isNaN { counts[counts.count - 1] += 1 } else { counts[Distribution.bin(Double(v), edges: d.edges)] += 1 }
+            if v.isNaN {
+                counts[counts.count - 1] += 1
+            } else {
+                counts[Distribution.bin(Double(v), edges: d.edges)] += 1
+            }
         }
         let expected = d.proportions.map { $0 * (1 - d.missingRate) } + [d.missingRate]
         var psi = 0.0
         for (c, e) in zip(counts, expected) {
             // Empty bins would make the logarithm infinite: floor both shares.
-            let a = max(c / Double(values.count), 1e-4), x = max(e, 1e-4)
-            psi += (a - x) * Foundation_log(a / x)
+            let a = max(c / Double(values.count), 1e-4)
+            let x = max(e, 1e-4)
+            psi += (a - x) * naturalLog(a / x)
         }
         return psi
     }
@@ -37,18 +42,27 @@ public struct DriftReport: Codable, Equatable, Sendable {
     public var maxFeaturePSI: Double
 
     enum CodingKeys: String, CodingKey {
-        case rows, threshold, predictionPSI = "prediction_psi", featurePSI = "feature_psi", driftedFeatures = "drifted_features"
-        case drifted, maxFeature = "max_feature", maxFeaturePSI = "max_feature_psi"
+        case rows, threshold
+        case predictionPSI = "prediction_psi"
+        case featurePSI = "feature_psi"
+        case driftedFeatures = "drifted_features"
+        case drifted
+        case maxFeature = "max_feature"
+        case maxFeaturePSI = "max_feature_psi"
     }
 
     /// Not drift whatever their PSI: what the question sets (a collector asking about mint Pops
     /// on eBay today) and clock-driven values: ages grow by definition since training, and
     /// days since the last sale grows with the store's import lag (a store one day behind moves
     /// every Pop by a day: PSI 0.9 on unchanged data). Freshness is `/status`'s `last_sale`.
-    public static let notSignals: Set<Feature> = [.saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded,
-                                                  .daysSinceRelease, .daysSinceVaulted, .daysSinceLastSale]
+    public static let notSignals: Set<Feature> = [
+        .saleMonth, .saleDayOfWeek, .isWeekendSale, .conditionScore, .marketplaceEncoded,
+        .daysSinceRelease, .daysSinceVaulted, .daysSinceLastSale,
+    ]
 
-    public init(features m: FeatureMatrix, predictions: [Double], reference: DriftReference, threshold: Double = PSI.threshold) {
+    public init(
+        features m: FeatureMatrix, predictions: [Double], reference: DriftReference, threshold: Double = PSI.threshold
+    ) {
         rows = m.rows
         self.threshold = threshold
         predictionPSI = PSI.index(predictions.map(Float.init), against: reference.predictions)
@@ -79,25 +93,39 @@ public final class DriftMonitor {
     private var sinceReport = 0
 
     public init(capacity: Int = 500, minRows: Int = 100, every: Int = 50) {
-        self.capacity = capacity; self.minRows = minRows; self.every = every
+        self.capacity = capacity
+        self.minRows = minRows
+        self.every = every
     }
 
     /// Adds served rows; returns a report when one is due.
     public func observe(_ m: FeatureMatrix, predictions p: [Double], reference: DriftReference) -> DriftReport? {
         for r in 0..<m.rows {
             let row = Array(m.values[(r * m.columns)..<((r + 1) * m.columns)])
-            if rows.count < capacity { rows.append(row); predictions.append(p[r]) } else {
-                rows[next] = row; predictions[next] = p[r]; next = (next + 1) % capacity
+            if rows.count < capacity {
+                rows.append(row)
+                predictions.append(p[r])
+            } else {
+                rows[next] = row
+                predictions[next] = p[r]
+                next = (next + 1) % capacity
             }
         }
         sinceReport += m.rows
         guard rows.count >= minRows, sinceReport >= every else { return nil }
         sinceReport = 0
         var window = FeatureMatrix(rows: rows.count, columns: m.columns)
-        for (i, row) in rows.enumerated() { window.values.replaceSubrange((i * m.columns)..<((i + 1) * m.columns), with: row) }
+        for (i, row) in rows.enumerated() {
+            window.values.replaceSubrange((i * m.columns)..<((i + 1) * m.columns), with: row)
+        }
         return DriftReport(features: window, predictions: predictions, reference: reference)
     }
 
     /// A new model has a new training summary: start over.
-    public func reset() { rows = []; predictions = []; next = 0; sinceReport = 0 }
+    public func reset() {
+        rows = []
+        predictions = []
+        next = 0
+        sinceReport = 0
+    }
 }

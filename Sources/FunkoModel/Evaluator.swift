@@ -16,7 +16,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         public var rows: Int
         public var model: Metrics
         public var lastSale: Metrics
-        enum CodingKeys: String, CodingKey { case segment, rows, model, lastSale = "last_sale" }
+        enum CodingKeys: String, CodingKey {
+            case segment, rows, model
+            case lastSale = "last_sale"
+        }
     }
 
     /// The best baseline by MAE.
@@ -26,7 +29,9 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
 }
 
 public enum Baseline: String, CaseIterable, Sendable {
-    case lastSale = "last_sale", mean30d = "mean_30d", baseEstimatedValue = "base_estimated_value"
+    case lastSale = "last_sale"
+    case mean30d = "mean_30d"
+    case baseEstimatedValue = "base_estimated_value"
 
     /// The baseline's guess for a row. A row without the needed history falls back to the next
     /// simpler guess (30-day mean → last sale → catalog estimate), so every row gets a number.
@@ -43,13 +48,19 @@ public enum Baseline: String, CaseIterable, Sendable {
 }
 
 public enum Evaluator {
-    public static func evaluate(model: Booster, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
-                                pops: [FunkoPop]) throws -> EvaluationReport {
+    public static func evaluate(
+        model: Booster, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
+        pops: [FunkoPop]
+    ) throws -> EvaluationReport {
         let raw = try model.predict(features)
-        var price = [Double](), low = [Double](), high = [Double]()
+        var price = [Double]()
+        var low = [Double]()
+        var high = [Double]()
         for i in 0..<features.rows {
             let e = metadata.estimate(features: features, row: i, prediction: Double(raw[i]))
-            price.append(e.price); low.append(e.low); high.append(e.high)
+            price.append(e.price)
+            low.append(e.low)
+            high.append(e.high)
         }
         let modelMetrics = MetricMath.metrics(actual: actual, predicted: price, low: low, high: high)
         var baselines: [String: Metrics] = [:]
@@ -68,10 +79,14 @@ public enum Evaluator {
             let idx = actual.indices.filter(include)
             guard !idx.isEmpty else { return }
             let a = idx.map { actual[$0] }
-            segments.append(.init(segment: name, rows: idx.count,
-                                  model: MetricMath.metrics(actual: a, predicted: idx.map { price[$0] },
-                                                            low: idx.map { low[$0] }, high: idx.map { high[$0] }),
-                                  lastSale: MetricMath.metrics(actual: a, predicted: idx.map { baselinePredictions[.lastSale]![$0] })))
+            segments.append(
+                .init(
+                    segment: name, rows: idx.count,
+                    model: MetricMath.metrics(
+                        actual: a, predicted: idx.map { price[$0] },
+                        low: idx.map { low[$0] }, high: idx.map { high[$0] }),
+                    lastSale: MetricMath.metrics(actual: a, predicted: idx.map { baselinePredictions[.lastSale]![$0] }))
+            )
         }
         segment("chase") { pops[$0].isChase }
         segment("not chase") { !pops[$0].isChase }
@@ -80,7 +95,8 @@ public enum Evaluator {
         segment("vaulted") { features[$0, .isVaulted] == 1 }
         segment("not vaulted") { features[$0, .isVaulted] != 1 }
         for (name, range) in buckets { segment(name) { range.contains(actual[$0]) } }
-        return EvaluationReport(version: metadata.version, window: nil, rows: features.rows, model: modelMetrics,
-                                baselines: baselines, segments: segments)
+        return EvaluationReport(
+            version: metadata.version, window: nil, rows: features.rows, model: modelMetrics,
+            baselines: baselines, segments: segments)
     }
 }

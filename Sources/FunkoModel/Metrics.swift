@@ -2,13 +2,20 @@ import FunkoCore
 
 public enum MetricMath {
     /// MAE, RMSE, R², MAPE (percent) of `predicted` against `actual`; coverage when intervals are given.
-    public static func metrics(actual: [Double], predicted: [Double], low: [Double]? = nil, high: [Double]? = nil) -> Metrics {
+    public static func metrics(actual: [Double], predicted: [Double], low: [Double]? = nil, high: [Double]? = nil)
+        -> Metrics
+    {
         precondition(actual.count == predicted.count)
         let n = Double(max(actual.count, 1))
-        var abs = 0.0, sq = 0.0, ape = 0.0, mean = 0.0
+        var abs = 0.0
+        var sq = 0.0
+        var ape = 0.0
+        var mean = 0.0
         for i in actual.indices {
             let e = predicted[i] - actual[i]
-            abs += Swift.abs(e); sq += e * e; ape += Swift.abs(e) / actual[i]
+            abs += Swift.abs(e)
+            sq += e * e
+            ape += Swift.abs(e) / actual[i]
             mean += actual[i]
         }
         mean /= n
@@ -20,15 +27,17 @@ public enum MetricMath {
             for i in actual.indices where actual[i] >= low[i] && actual[i] <= high[i] { inside += 1 }
             coverage = Double(inside) / n
         }
-        return Metrics(mae: abs / n, rmse: (sq / n).squareRoot(), r2: tot > 0 ? 1 - sq / tot : 0,
-                       mape: ape / n * 100, intervalCoverage: coverage)
+        return Metrics(
+            mae: abs / n, rmse: (sq / n).squareRoot(), r2: tot > 0 ? 1 - sq / tot : 0,
+            mape: ape / n * 100, intervalCoverage: coverage)
     }
 
     /// The q-quantile of sorted values by linear interpolation (q in 0...1).
     public static func quantile(sorted v: [Double], _ q: Double) -> Double {
         guard !v.isEmpty else { return .nan }
         let pos = q * Double(v.count - 1)
-        let lo = Int(pos.rounded(.down)), hi = min(lo + 1, v.count - 1)
+        let lo = Int(pos.rounded(.down))
+        let hi = min(lo + 1, v.count - 1)
         return v[lo] + (v[hi] - v[lo]) * (pos - Double(lo))
     }
 

@@ -4,8 +4,8 @@ import FunkoFeatures
 /// What the model predicts. Trees fit the log of the price relative to a point-in-time reference
 /// price far better than the raw price (docs/model.md has the measurements).
 public enum TargetTransform: String, Codable, CaseIterable, Sendable {
-    case raw              // y = price
-    case log              // y = ln(price)
+    case raw  // y = price
+    case log  // y = ln(price)
     case logRatio = "log_ratio"  // y = ln(price / reference)
 
     /// The reference price of a feature row: the mean of the Pop's last five sales before the
@@ -21,16 +21,16 @@ public enum TargetTransform: String, Codable, CaseIterable, Sendable {
     public func target(price: Double, reference: Double) -> Double {
         switch self {
         case .raw: price
-        case .log: Foundation_log(price)
-        case .logRatio: Foundation_log(price / reference)
+        case .log: naturalLog(price)
+        case .logRatio: naturalLog(price / reference)
         }
     }
 
     public func price(prediction: Double, reference: Double) -> Double {
         switch self {
         case .raw: prediction
-        case .log: Foundation_exp(prediction)
-        case .logRatio: reference * Foundation_exp(prediction)
+        case .log: exponential(prediction)
+        case .logRatio: reference * exponential(prediction)
         }
     }
 }
@@ -42,7 +42,11 @@ public struct IntervalBand: Codable, Equatable, Sendable {
     public var low: Double
     public var high: Double
     public var calibrationRows: Int
-    enum CodingKeys: String, CodingKey { case minSales90d = "min_sales_90d", low, high, calibrationRows = "calibration_rows" }
+    enum CodingKeys: String, CodingKey {
+        case minSales90d = "min_sales_90d"
+        case low, high
+        case calibrationRows = "calibration_rows"
+    }
 }
 
 public struct IntervalModel: Codable, Equatable, Sendable {
@@ -50,7 +54,11 @@ public struct IntervalModel: Codable, Equatable, Sendable {
     public var nominalCoverage: Double
     /// Ascending by `minSales90d`; the last band whose minimum a row reaches applies.
     public var bands: [IntervalBand]
-    enum CodingKeys: String, CodingKey { case method, nominalCoverage = "nominal_coverage", bands }
+    enum CodingKeys: String, CodingKey {
+        case method
+        case nominalCoverage = "nominal_coverage"
+        case bands
+    }
 
     public static let supportEdges = [0, 1, 5, 20]
 
@@ -65,7 +73,10 @@ public struct Distribution: Codable, Equatable, Sendable {
     public var edges: [Double]
     public var proportions: [Double]
     public var missingRate: Double
-    enum CodingKeys: String, CodingKey { case edges, proportions, missingRate = "missing_rate" }
+    enum CodingKeys: String, CodingKey {
+        case edges, proportions
+        case missingRate = "missing_rate"
+    }
 
     public init(values: [Float]) {
         let present = values.filter { !$0.isNaN }.map(Double.init).sorted()
@@ -82,8 +93,12 @@ public struct Distribution: Codable, Equatable, Sendable {
     }
 
     public static func bin(_ v: Double, edges: [Double]) -> Int {
-        var lo = 0, hi = edges.count
-        while lo < hi { let mid = (lo + hi) / 2; if v <= edges[mid] { hi = mid } else { lo = mid + 1 } }
+        var lo = 0
+        var hi = edges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if v <= edges[mid] { hi = mid } else { lo = mid + 1 }
+        }
         return lo
     }
 }
@@ -114,10 +129,20 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     public var trainingSummary: TrainingSummary
 
     enum CodingKeys: String, CodingKey {
-        case version, trainedAt = "trained_at", xgboostVersion = "xgboost_version", featureNames = "feature_names"
-        case specFeatureCount = "spec_feature_count", vocabularies, targetTransform = "target_transform"
-        case referencePrice = "reference_price", interval, metrics, validationMetrics = "validation_metrics"
-        case baselineMetrics = "baseline_metrics", parameters, bestIteration = "best_iteration", windows
+        case version
+        case trainedAt = "trained_at"
+        case xgboostVersion = "xgboost_version"
+        case featureNames = "feature_names"
+        case specFeatureCount = "spec_feature_count"
+        case vocabularies
+        case targetTransform = "target_transform"
+        case referencePrice = "reference_price"
+        case interval, metrics
+        case validationMetrics = "validation_metrics"
+        case baselineMetrics = "baseline_metrics"
+        case parameters
+        case bestIteration = "best_iteration"
+        case windows
         case trainingSummary = "training_summary"
     }
 }
@@ -133,10 +158,16 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     /// so drift at serving time is measured against this, and drift of stored sales against
     /// the training rows.
     public var serving: DriftReference?
-    enum CodingKeys: String, CodingKey { case rows, pops, features, predictions, priceMean = "price_mean", serving }
+    enum CodingKeys: String, CodingKey {
+        case rows, pops, features, predictions
+        case priceMean = "price_mean"
+        case serving
+    }
 
     /// The training rows as a drift reference.
-    public var sales: DriftReference { DriftReference(rows: rows, at: nil, features: features, predictions: predictions) }
+    public var sales: DriftReference {
+        DriftReference(rows: rows, at: nil, features: features, predictions: predictions)
+    }
 }
 
 /// Histograms of feature rows and predicted prices that later rows are compared with (PSI).
@@ -164,9 +195,11 @@ extension ModelMetadata {
         let price = targetTransform.price(prediction: prediction, reference: ref)
         var low = targetTransform.price(prediction: prediction + band.low, reference: ref)
         var high = targetTransform.price(prediction: prediction + band.high, reference: ref)
-        low = min(max(low, 0.01), price); high = max(high, price)
-        return PriceEstimate(price: price, low: low, high: high,
-                             confidence: Self.confidence(price: price, low: low, high: high, sales90d: sales))
+        low = min(max(low, 0.01), price)
+        high = max(high, price)
+        return PriceEstimate(
+            price: price, low: low, high: high,
+            confidence: Self.confidence(price: price, low: low, high: high, sales90d: sales))
     }
 
     /// confidence = (1 / (1 + relative interval width)) × (0.5 + 0.5 × n / (n + 3)), with n the
@@ -180,11 +213,11 @@ extension ModelMetadata {
 }
 
 #if canImport(Glibc)
-import Glibc
-@inline(__always) func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func Foundation_exp(_ x: Double) -> Double { Glibc.exp(x) }
+    import Glibc
+    @inline(__always) func naturalLog(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) func exponential(_ x: Double) -> Double { Glibc.exp(x) }
 #else
-import Darwin
-@inline(__always) func Foundation_log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func Foundation_exp(_ x: Double) -> Double { Darwin.exp(x) }
+    import Darwin
+    @inline(__always) func naturalLog(_ x: Double) -> Double { Darwin.log(x) }
+    @inline(__always) func exponential(_ x: Double) -> Double { Darwin.exp(x) }
 #endif

@@ -22,7 +22,11 @@ public struct DatasetSchema: Codable, Equatable, Sendable {
     public var hyperparameters: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case version, createdAt = "created_at", format, label, targetTransform = "target_transform", featureNames = "feature_names"
+        case version
+        case createdAt = "created_at"
+        case format, label
+        case targetTransform = "target_transform"
+        case featureNames = "feature_names"
         case vocabularies, cutoff, sales, windows, files, hyperparameters
     }
 }
@@ -38,14 +42,18 @@ public struct Dataset {
 /// SPEC §4.4 / §8 pipeline: sales → point-in-time features → data-quality gate → versioned
 /// train/validation/test CSV files in SageMaker's format (label first, no header).
 public enum Pipeline {
-    public static func build(_ table: SalesTable, config: TrainingConfig, limits: QualityLimits = QualityLimits(),
-                             version: String, now: EpochSeconds, progress: Progress? = nil) throws -> Dataset {
+    public static func build(
+        _ table: SalesTable, config: TrainingConfig, limits: QualityLimits = QualityLimits(),
+        version: String, now: EpochSeconds, progress: Progress? = nil
+    ) throws -> Dataset {
         let data = try TrainingData.prepare(table, config: config, progress: progress)
         let quality = DataQuality.check(table, features: data.features, limits: limits, now: now)
         let schema = DatasetSchema(
             version: version, createdAt: Time.iso8601(now),
-            format: "text/csv: one sale per line, no header, label in the first column, then the features in feature_names order; an empty field is a missing value",
-            label: config.transform == .logRatio ? "ln(price / reference price)" : config.transform == .log ? "ln(price)" : "price",
+            format:
+                "text/csv: one sale per line, no header, label in the first column, then the features in feature_names order; an empty field is a missing value",
+            label: config.transform == .logRatio
+                ? "ln(price / reference price)" : config.transform == .log ? "ln(price)" : "price",
             targetTransform: config.transform, featureNames: Feature.names, vocabularies: data.encoders,
             cutoff: Time.iso8601(data.split.last), sales: table.count, windows: data.windows,
             files: ["train": "train.csv", "validation": "validation.csv", "test": "test.csv"],
@@ -61,7 +69,9 @@ public enum Pipeline {
         let p = prefix(dataset.version)
         try store.put(p + "quality.json", Array(try JSON.encode(dataset.quality, pretty: true).utf8))
         guard dataset.quality.passed else {
-            throw FunkoError.badRequest("data quality gate failed: \(dataset.quality.failureSummary) (report: \(store.description)/\(p)quality.json)")
+            throw FunkoError.badRequest(
+                "data quality gate failed: \(dataset.quality.failureSummary) (report: \(store.description)/\(p)quality.json)"
+            )
         }
         let d = dataset.data
         for (name, idx) in [("train", d.split.train), ("validation", d.split.validation), ("test", d.split.test)] {
@@ -73,22 +83,30 @@ public enum Pipeline {
     /// The dataset's rows rebuilt from the store's sales: the sales up to the cutoff, with the
     /// dataset's vocabularies and window boundaries. Sales imported since with older dates add
     /// rows; both models are scored on the same rows either way.
-    public static func rebuild(_ schema: DatasetSchema, from table: SalesTable, config: TrainingConfig) throws -> TrainingData {
+    public static func rebuild(_ schema: DatasetSchema, from table: SalesTable, config: TrainingConfig) throws
+        -> TrainingData
+    {
         guard let cutoff = Time.parseISO8601(schema.cutoff),
-              let validationStart = schema.windows["validation"].flatMap({ Time.parseISO8601($0.from) }),
-              let testStart = schema.windows["test"].flatMap({ Time.parseISO8601($0.from) }) else {
-            throw FunkoError.badRequest("dataset \(schema.version): schema.json lacks a valid cutoff or validation and test windows")
+            let validationStart = schema.windows["validation"].flatMap({ Time.parseISO8601($0.from) }),
+            let testStart = schema.windows["test"].flatMap({ Time.parseISO8601($0.from) })
+        else {
+            throw FunkoError.badRequest(
+                "dataset \(schema.version): schema.json lacks a valid cutoff or validation and test windows")
         }
         var upTo = SalesTable(pops: table.pops)
         upTo.reserve(table.count)
         for i in 0..<table.count where table.soldAt[i] <= cutoff {
-            upTo.pop.append(table.pop[i]); upTo.soldAt.append(table.soldAt[i]); upTo.price.append(table.price[i])
-            upTo.condition.append(table.condition[i]); upTo.marketplace.append(table.marketplace[i])
+            upTo.pop.append(table.pop[i])
+            upTo.soldAt.append(table.soldAt[i])
+            upTo.price.append(table.price[i])
+            upTo.condition.append(table.condition[i])
+            upTo.marketplace.append(table.marketplace[i])
         }
         var config = config
         config.transform = schema.targetTransform
-        return try TrainingData.prepare(upTo, config: config, encoders: schema.vocabularies,
-                                        windows: (validationStart: validationStart, testStart: testStart))
+        return try TrainingData.prepare(
+            upTo, config: config, encoders: schema.vocabularies,
+            windows: (validationStart: validationStart, testStart: testStart))
     }
 }
 

@@ -13,7 +13,10 @@ public enum SageMakerCSV {
         var out: [UInt8] = []
         out.reserveCapacity(m.rows * m.columns * 6)
         for r in 0..<m.rows {
-            if let labels { append(labels[r], to: &out); out.append(UInt8(ascii: ",")) }
+            if let labels {
+                append(labels[r], to: &out)
+                out.append(UInt8(ascii: ","))
+            }
             for c in 0..<m.columns {
                 if c > 0 { out.append(UInt8(ascii: ",")) }
                 append(m.values[r * m.columns + c], to: &out)
@@ -28,12 +31,22 @@ public enum SageMakerCSV {
         if v.isNaN { return }
         if v == v.rounded(), abs(v) < 1e7 {
             var n = Int(v)
-            if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
-            if n < 10 { out.append(UInt8(48 + n)); return }
+            if n < 0 {
+                out.append(UInt8(ascii: "-"))
+                n = -n
+            }
+            if n < 10 {
+                out.append(UInt8(48 + n))
+                return
+            }
             var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
             var count = 0
             withUnsafeMutableBytes(of: &digits) { d in
-                while n > 0 { d[count] = UInt8(48 + n % 10); n /= 10; count += 1 }
+                while n > 0 {
+                    d[count] = UInt8(48 + n % 10)
+                    n /= 10
+                    count += 1
+                }
                 for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
             }
             return

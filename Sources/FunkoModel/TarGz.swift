@@ -8,20 +8,29 @@ public enum TarGz {
         var tar: [UInt8] = []
         for f in files {
             var h = [UInt8](repeating: 0, count: 512)
-            func put(_ s: String, _ at: Int, _ len: Int) { for (i, b) in s.utf8.prefix(len).enumerated() { h[at + i] = b } }
+            func put(_ s: String, _ at: Int, _ len: Int) {
+                for (i, b) in s.utf8.prefix(len).enumerated() { h[at + i] = b }
+            }
             func octal(_ v: Int64, _ at: Int, _ len: Int) {
                 let s = String(v, radix: 8)
                 put(String(repeating: "0", count: max(0, len - 1 - s.count)) + s, at, len - 1)
             }
             guard f.name.utf8.count < 100 else { throw FunkoError(.internalError, "tar: name too long: \(f.name)") }
             put(f.name, 0, 100)
-            octal(0o644, 100, 8); octal(0, 108, 8); octal(0, 116, 8)
-            octal(Int64(f.bytes.count), 124, 12); octal(mtime, 136, 12)
+            octal(0o644, 100, 8)
+            octal(0, 108, 8)
+            octal(0, 116, 8)
+            octal(Int64(f.bytes.count), 124, 12)
+            octal(mtime, 136, 12)
             put("        ", 148, 8)
             h[156] = 0x30  // regular file
-            put("ustar", 257, 6); put("00", 263, 2); put("root", 265, 32); put("root", 297, 32)
+            put("ustar", 257, 6)
+            put("00", 263, 2)
+            put("root", 265, 32)
+            put("root", 297, 32)
             let sum = h.reduce(0) { $0 + Int64($1) }
-            octal(sum, 148, 7); h[155] = 0x20
+            octal(sum, 148, 7)
+            h[155] = 0x20
             tar += h
             tar += f.bytes
             tar += [UInt8](repeating: 0, count: (512 - f.bytes.count % 512) % 512)
@@ -61,7 +70,11 @@ public enum TarGz {
     static func gzip(_ input: [UInt8]) throws -> [UInt8] {
         var s = z_stream()
         // windowBits 15 + 16 selects the gzip wrapper (header with mtime 0: reproducible).
-        guard deflateInit2_(&s, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(
+                &s, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+                == Z_OK
+        else {
             throw FunkoError(.internalError, "gzip: cannot initialise zlib")
         }
         defer { deflateEnd(&s) }
@@ -69,8 +82,10 @@ public enum TarGz {
         var input = input
         let rc = input.withUnsafeMutableBufferPointer { inp in
             out.withUnsafeMutableBufferPointer { o in
-                s.next_in = inp.baseAddress; s.avail_in = UInt32(inp.count)
-                s.next_out = o.baseAddress; s.avail_out = UInt32(o.count)
+                s.next_in = inp.baseAddress
+                s.avail_in = UInt32(inp.count)
+                s.next_out = o.baseAddress
+                s.avail_out = UInt32(o.count)
                 return deflate(&s, Z_FINISH)
             }
         }
@@ -88,10 +103,12 @@ public enum TarGz {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var input = input
         try input.withUnsafeMutableBufferPointer { inp in
-            s.next_in = inp.baseAddress; s.avail_in = UInt32(inp.count)
+            s.next_in = inp.baseAddress
+            s.avail_in = UInt32(inp.count)
             while true {
                 let (rc, produced) = chunk.withUnsafeMutableBufferPointer { c -> (Int32, Int) in
-                    s.next_out = c.baseAddress; s.avail_out = UInt32(c.count)
+                    s.next_out = c.baseAddress
+                    s.avail_out = UInt32(c.count)
                     let rc = inflate(&s, Z_NO_FLUSH)
                     return (rc, c.count - Int(s.avail_out))
                 }

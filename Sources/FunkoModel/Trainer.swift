@@ -25,10 +25,12 @@ public struct TrainingConfig: Sendable {
     public init() {}
 
     public var parameters: [(String, String)] {
-        [("objective", "reg:squarederror"), ("eval_metric", "rmse"), ("tree_method", "hist"),
-         ("eta", "\(learningRate)"), ("max_depth", "\(maxDepth)"), ("min_child_weight", "\(minChildWeight)"),
-         ("subsample", "\(subsample)"), ("colsample_bytree", "\(colsampleByTree)"), ("lambda", "\(lambda)"),
-         ("seed", "\(seed)"), ("nthread", "\(threads)"), ("verbosity", "0")]
+        [
+            ("objective", "reg:squarederror"), ("eval_metric", "rmse"), ("tree_method", "hist"),
+            ("eta", "\(learningRate)"), ("max_depth", "\(maxDepth)"), ("min_child_weight", "\(minChildWeight)"),
+            ("subsample", "\(subsample)"), ("colsample_bytree", "\(colsampleByTree)"), ("lambda", "\(lambda)"),
+            ("seed", "\(seed)"), ("nthread", "\(threads)"), ("verbosity", "0"),
+        ]
     }
 }
 
@@ -43,10 +45,12 @@ public struct TimeSplit: Sendable {
     public var last: EpochSeconds
 
     public init(times: [EpochSeconds], validationFraction: Double, testFraction: Double) {
-        let first = times.min() ?? 0, last = times.max() ?? 0
+        let first = times.min() ?? 0
+        let last = times.max() ?? 0
         let span = Double(last - first)
         let testStart = last - EpochSeconds(span * testFraction)
-        self.init(times: times, validationStart: testStart - EpochSeconds(span * validationFraction), testStart: testStart)
+        self.init(
+            times: times, validationStart: testStart - EpochSeconds(span * validationFraction), testStart: testStart)
     }
 
     /// Fixed boundaries: a dataset's own windows, whatever sales were added since.
@@ -56,7 +60,13 @@ public struct TimeSplit: Sendable {
         self.validationStart = validationStart
         self.testStart = testStart
         for (i, t) in times.enumerated() {
-            if t >= testStart { test.append(i) } else if t >= validationStart { validation.append(i) } else { train.append(i) }
+            if t >= testStart {
+                test.append(i)
+            } else if t >= validationStart {
+                validation.append(i)
+            } else {
+                train.append(i)
+            }
         }
     }
 }
@@ -81,24 +91,31 @@ public struct TrainingData {
 
     /// `encoders` nil fits the vocabularies on the table's catalog (a new dataset); a dataset's
     /// own vocabularies rebuild exactly its rows.
-    public static func prepare(_ table: SalesTable, config: TrainingConfig, encoders: Encoders? = nil,
-                               windows: (validationStart: EpochSeconds, testStart: EpochSeconds)? = nil,
-                               progress: Progress? = nil) throws -> TrainingData {
+    public static func prepare(
+        _ table: SalesTable, config: TrainingConfig, encoders: Encoders? = nil,
+        windows: (validationStart: EpochSeconds, testStart: EpochSeconds)? = nil,
+        progress: Progress? = nil
+    ) throws -> TrainingData {
         guard table.count > 0 else {
             throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
         }
         let encoders = encoders ?? Encoders(fitting: table.pops)
         let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
         let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
-        let split = windows.map { TimeSplit(times: table.soldAt, validationStart: $0.validationStart, testStart: $0.testStart) }
-            ?? TimeSplit(times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
-        return TrainingData(table: table, encoders: encoders, features: features, references: refs, split: split, config: config)
+        let split =
+            windows.map { TimeSplit(times: table.soldAt, validationStart: $0.validationStart, testStart: $0.testStart) }
+            ?? TimeSplit(
+                times: table.soldAt, validationFraction: config.validationFraction, testFraction: config.testFraction)
+        return TrainingData(
+            table: table, encoders: encoders, features: features, references: refs, split: split, config: config)
     }
 
     /// Rows by time are too few to train and evaluate honestly.
     public func checkSize() throws {
         guard split.train.count >= 100, split.validation.count >= 20, split.test.count >= 20 else {
-            throw FunkoError.badRequest("too few sales to train (\(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test rows by time): generate or import more history")
+            throw FunkoError.badRequest(
+                "too few sales to train (\(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test rows by time): generate or import more history"
+            )
         }
     }
 
@@ -118,9 +135,13 @@ public struct TrainingData {
 
     public var windows: [String: DataWindow] {
         [
-            "train": DataWindow(from: Time.iso8601(split.first), until: Time.iso8601(split.validationStart), rows: split.train.count),
-            "validation": DataWindow(from: Time.iso8601(split.validationStart), until: Time.iso8601(split.testStart), rows: split.validation.count),
-            "test": DataWindow(from: Time.iso8601(split.testStart), until: Time.iso8601(split.last + 1), rows: split.test.count),
+            "train": DataWindow(
+                from: Time.iso8601(split.first), until: Time.iso8601(split.validationStart), rows: split.train.count),
+            "validation": DataWindow(
+                from: Time.iso8601(split.validationStart), until: Time.iso8601(split.testStart),
+                rows: split.validation.count),
+            "test": DataWindow(
+                from: Time.iso8601(split.testStart), until: Time.iso8601(split.last + 1), rows: split.test.count),
         ]
     }
 
@@ -131,48 +152,67 @@ public struct TrainingData {
 public enum Trainer {
     /// Features → time split → XGBoost with early stopping on the validation window → conformal
     /// intervals from validation residuals → evaluation on the test window next to the baselines.
-    public static func train(_ table: SalesTable, config: TrainingConfig, version: String, trainedAt: EpochSeconds,
-                             log: (String) -> Void = { _ in }) throws -> TrainedModel {
+    public static func train(
+        _ table: SalesTable, config: TrainingConfig, version: String, trainedAt: EpochSeconds,
+        log: (String) -> Void = { _ in }
+    ) throws -> TrainedModel {
         let progress = Progress("Building features", total: table.count)
         let data = try TrainingData.prepare(table, config: config, progress: progress)
         progress.finish()
         return try train(data, version: version, trainedAt: trainedAt, log: log)
     }
 
-    public static func train(_ data: TrainingData, version: String, trainedAt: EpochSeconds,
-                             log: (String) -> Void = { _ in }) throws -> TrainedModel {
+    public static func train(
+        _ data: TrainingData, version: String, trainedAt: EpochSeconds,
+        log: (String) -> Void = { _ in }
+    ) throws -> TrainedModel {
         try data.checkSize()
-        let config = data.config, split = data.split
+        let config = data.config
+        let split = data.split
         let dtrain = try DMatrix(data.inputs(split.train), labels: data.labels(split.train))
         let dvalid = try DMatrix(data.inputs(split.validation), labels: data.labels(split.validation))
         let booster = try Booster(params: config.parameters, cache: [dtrain, dvalid])
 
-        var best = Double.infinity, bestRound = 0
+        var best = Double.infinity
+        var bestRound = 0
         let bar = Progress("Training", total: config.maxRounds)
         for round in 0..<config.maxRounds {
             try booster.update(iteration: round, train: dtrain)
             let score = try booster.evaluate(iteration: round, data: dvalid)
-            if score < best - 1e-9 { best = score; bestRound = round }
+            if score < best - 1e-9 {
+                best = score
+                bestRound = round
+            }
             bar.update(round)
             if round - bestRound >= config.earlyStoppingRounds { break }
         }
         bar.finish()
         let model = try booster.slice(rounds: bestRound + 1)
         log("trained \(bestRound + 1) rounds (validation rmse \(best)) on \(split.train.count) rows")
-        return try finish(model, data: data, version: version, trainedAt: trainedAt,
-                          parameters: Dictionary(uniqueKeysWithValues: config.parameters + [("num_round", "\(bestRound + 1)"),
-                                                                                            ("feature_set", config.specFeaturesOnly ? "spec18" : "all")]))
+        return try finish(
+            model, data: data, version: version, trainedAt: trainedAt,
+            parameters: Dictionary(
+                uniqueKeysWithValues: config.parameters + [
+                    ("num_round", "\(bestRound + 1)"),
+                    ("feature_set", config.specFeaturesOnly ? "spec18" : "all"),
+                ]))
     }
 
     /// Trees trained elsewhere (libxgboost here, or a SageMaker training job on the dataset's
     /// CSV files) become a servable model: intervals calibrated on the validation window, the
     /// drift summary of the training rows, and the evaluation on the test window.
-    public static func finish(_ model: Booster, data: TrainingData, version: String, trainedAt: EpochSeconds,
-                              parameters: [String: String]) throws -> TrainedModel {
+    public static func finish(
+        _ model: Booster, data: TrainingData, version: String, trainedAt: EpochSeconds,
+        parameters: [String: String]
+    ) throws -> TrainedModel {
         try data.checkSize()
-        let config = data.config, split = data.split, features = data.features, refs = data.references
+        let config = data.config
+        let split = data.split
+        let features = data.features
+        let refs = data.references
         // Full rows: the reference price and the baselines read columns a spec-only model ignores.
-        let validM = features.subset(split.validation), trainM = features.subset(split.train)
+        let validM = features.subset(split.validation)
+        let trainM = features.subset(split.train)
 
         // Interval calibration on validation residuals, per support band.
         let validPred = try model.predict(validM)
@@ -182,40 +222,50 @@ public enum Trainer {
             let r = config.transform.target(price: data.table.price[i], reference: refs[i]) - Double(validPred[k])
             let n = Int(features[i, .salesCount90d])
             let b = IntervalModel.supportEdges.lastIndex { n >= $0 } ?? 0
-            residualsByBand[b].append(r); allResiduals.append(r)
+            residualsByBand[b].append(r)
+            allResiduals.append(r)
         }
         let overall = MetricMath.conformalBounds(residuals: allResiduals, coverage: config.nominalCoverage)
         let bands = IntervalModel.supportEdges.enumerated().map { b, edge -> IntervalBand in
             // Too few rows for a stable quantile: fall back to the pooled bounds.
             let r = residualsByBand[b]
-            let q = r.count >= 200 ? MetricMath.conformalBounds(residuals: r, coverage: config.nominalCoverage) : overall
+            let q =
+                r.count >= 200 ? MetricMath.conformalBounds(residuals: r, coverage: config.nominalCoverage) : overall
             return IntervalBand(minSales90d: edge, low: q.low, high: q.high, calibrationRows: r.count)
         }
-        let interval = IntervalModel(method: "split_conformal_by_support", nominalCoverage: config.nominalCoverage, bands: bands)
+        let interval = IntervalModel(
+            method: "split_conformal_by_support", nominalCoverage: config.nominalCoverage, bands: bands)
 
         let trainPred = try model.predict(trainM)
         var summaryFeatures: [String: Distribution] = [:]
         for f in Feature.allCases {
             summaryFeatures[f.name] = Distribution(values: split.train.map { features[$0, f] })
         }
-        let trainPrices = split.train.enumerated().map { k, i in config.transform.price(prediction: Double(trainPred[k]), reference: refs[i]) }
+        let trainPrices = split.train.enumerated().map { k, i in
+            config.transform.price(prediction: Double(trainPred[k]), reference: refs[i])
+        }
         let popsSeen = Set(split.train.map { data.table.pop[$0] }).count
-        var summary = TrainingSummary(rows: split.train.count, pops: popsSeen, features: summaryFeatures,
-                                      predictions: Distribution(values: trainPrices.map(Float.init)),
-                                      priceMean: split.train.reduce(0) { $0 + data.table.price[$1] } / Double(split.train.count))
+        var summary = TrainingSummary(
+            rows: split.train.count, pops: popsSeen, features: summaryFeatures,
+            predictions: Distribution(values: trainPrices.map(Float.init)),
+            priceMean: split.train.reduce(0) { $0 + data.table.price[$1] } / Double(split.train.count))
         summary.serving = try servingReference(model, data: data)
 
         var metadata = ModelMetadata(
             version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
             featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: data.encoders,
-            targetTransform: config.transform, referencePrice: "mean of the last 5 sales, else avg_price_90d, else base_estimated_value",
-            interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0), validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
+            targetTransform: config.transform,
+            referencePrice: "mean of the last 5 sales, else avg_price_90d, else base_estimated_value",
+            interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
+            validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
             baselineMetrics: [:], parameters: parameters, bestIteration: model.boostedRounds - 1, windows: data.windows,
             trainingSummary: summary)
-        let validReport = try Evaluator.evaluate(model: model, metadata: metadata, features: validM,
-                                                 actual: data.prices(split.validation), pops: data.pops(split.validation))
-        let testReport = try Evaluator.evaluate(model: model, metadata: metadata, features: features.subset(split.test),
-                                                actual: data.prices(split.test), pops: data.pops(split.test))
+        let validReport = try Evaluator.evaluate(
+            model: model, metadata: metadata, features: validM,
+            actual: data.prices(split.validation), pops: data.pops(split.validation))
+        let testReport = try Evaluator.evaluate(
+            model: model, metadata: metadata, features: features.subset(split.test),
+            actual: data.prices(split.test), pops: data.pops(split.test))
         metadata.metrics = testReport.model
         metadata.validationMetrics = validReport.model
         metadata.baselineMetrics = testReport.baselines
@@ -232,9 +282,14 @@ public enum Trainer {
             .map { FeatureQuery(pop: Int32($0), time: t, windowEnd: t, condition: .mint, marketplace: .ebay) }
         let rows = FeatureBuilder.rows(for: queries, sales: data.table, encoders: data.encoders)
         let raw = rows.rows > 0 ? try model.predict(rows) : []
-        let prices = raw.indices.map { Float(data.config.transform.price(prediction: Double(raw[$0]), reference: TargetTransform.reference(rows, row: $0))) }
+        let prices = raw.indices.map {
+            Float(
+                data.config.transform.price(
+                    prediction: Double(raw[$0]), reference: TargetTransform.reference(rows, row: $0)))
+        }
         var features: [String: Distribution] = [:]
         for f in Feature.allCases { features[f.name] = Distribution(values: (0..<rows.rows).map { rows[$0, f] }) }
-        return DriftReference(rows: rows.rows, at: Time.iso8601(t), features: features, predictions: Distribution(values: prices))
+        return DriftReference(
+            rows: rows.rows, at: Time.iso8601(t), features: features, predictions: Distribution(values: prices))
     }
 }

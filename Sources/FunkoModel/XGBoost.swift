@@ -17,7 +17,8 @@ public final class DMatrix {
     public init(_ m: FeatureMatrix, labels: [Float]? = nil) throws {
         var h: DMatrixHandle?
         try m.values.withUnsafeBufferPointer {
-            try check(XGDMatrixCreateFromMat($0.baseAddress, UInt64(m.rows), UInt64(m.columns), .nan, &h), "create matrix")
+            try check(
+                XGDMatrixCreateFromMat($0.baseAddress, UInt64(m.rows), UInt64(m.columns), .nan, &h), "create matrix")
         }
         handle = h!
         rows = m.rows
@@ -49,7 +50,9 @@ public final class Booster {
         var h: BoosterHandle?
         try check(XGBoosterCreate(nil, 0, &h), "create booster")
         self.init(handle: h!)
-        try bytes.withUnsafeBytes { try check(XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count)), "load model") }
+        try bytes.withUnsafeBytes {
+            try check(XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count)), "load model")
+        }
         try check(XGBoosterSetParam(handle, "nthread", "1"), "set nthread")
     }
 
@@ -115,11 +118,15 @@ public final class Booster {
         var len: UInt64 = 0
         var buf: UnsafePointer<CChar>?
         try check(XGBoosterSaveModelToBuffer(handle, #"{"format": "ubj"}"#, &len, &buf), "save model")
-        return buf!.withMemoryRebound(to: UInt8.self, capacity: Int(len)) { Array(UnsafeBufferPointer(start: $0, count: Int(len))) }
+        return buf!.withMemoryRebound(to: UInt8.self, capacity: Int(len)) {
+            Array(UnsafeBufferPointer(start: $0, count: Int(len)))
+        }
     }
 
     public static var version: String {
-        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var patch: Int32 = 0
         XGBoostVersion(&major, &minor, &patch)
         return "\(major).\(minor).\(patch)"
     }

@@ -17,7 +17,10 @@ public struct EndpointDeployment {
     public var createIfMissing = false
 
     public init(sagemaker: SageMakerClient, endpointName: String, roleARN: String, image: String) {
-        self.sagemaker = sagemaker; self.endpointName = endpointName; self.roleARN = roleARN; self.image = image
+        self.sagemaker = sagemaker
+        self.endpointName = endpointName
+        self.roleARN = roleARN
+        self.image = image
     }
 
     public struct Result: Codable, Equatable, Sendable {
@@ -25,7 +28,11 @@ public struct EndpointDeployment {
         public var model: String
         public var endpointConfig: String
         public var created: Bool
-        enum CodingKeys: String, CodingKey { case endpoint, model, endpointConfig = "endpoint_config", created }
+        enum CodingKeys: String, CodingKey {
+            case endpoint, model
+            case endpointConfig = "endpoint_config"
+            case created
+        }
     }
 
     /// Names start with the endpoint's (IAM policies scope on that prefix) and carry the version
@@ -36,10 +43,13 @@ public struct EndpointDeployment {
         let name = "\(endpointName.prefix(max(1, 62 - tail.count)))-\(tail)"
         let exists = try sagemaker.describeEndpoint(endpointName) != nil
         guard exists || createIfMissing else {
-            throw FunkoError.unavailable("SageMaker endpoint \(endpointName) does not exist: create it with terraform apply (sagemaker_model_key) or `funko deploy`, then promote")
+            throw FunkoError.unavailable(
+                "SageMaker endpoint \(endpointName) does not exist: create it with terraform apply (sagemaker_model_key) or `funko deploy`, then promote"
+            )
         }
         try sagemaker.createModel(name: name, image: image, modelDataURL: modelDataURL, roleARN: roleARN)
-        try sagemaker.createEndpointConfig(name: name, modelName: name, instanceType: instanceType, instanceCount: instanceCount)
+        try sagemaker.createEndpointConfig(
+            name: name, modelName: name, instanceType: instanceType, instanceCount: instanceCount)
         if exists {
             try sagemaker.updateEndpoint(name: endpointName, configName: name)
         } else {

@@ -7,8 +7,12 @@ import FunkoStore
 /// One retraining decision, as answered and as kept in `models/decisions.json`.
 public struct RetrainOutcome: Codable, Equatable, Sendable {
     public enum Status: String, Codable, Sendable {
-        case promoted, keptChampion = "kept_champion", rejectedData = "rejected_data"
-        case trainingStarted = "training_started", trainingRunning = "training_running", trainingFailed = "training_failed"
+        case promoted
+        case keptChampion = "kept_champion"
+        case rejectedData = "rejected_data"
+        case trainingStarted = "training_started"
+        case trainingRunning = "training_running"
+        case trainingFailed = "training_failed"
         case rolledBack = "rolled_back"
     }
     public var status: Status
@@ -24,14 +28,27 @@ public struct RetrainOutcome: Codable, Equatable, Sendable {
     public var trainingJob: String?
     public var deployment: EndpointDeployment.Result?
 
-    public init(status: Status, candidate: String? = nil, champion: String?, promoted: Bool = false, reason: String, decidedAt: String) {
-        self.status = status; self.candidate = candidate; self.champion = champion; self.promoted = promoted
-        self.reason = reason; self.decidedAt = decidedAt
+    public init(
+        status: Status, candidate: String? = nil, champion: String?, promoted: Bool = false, reason: String,
+        decidedAt: String
+    ) {
+        self.status = status
+        self.candidate = candidate
+        self.champion = champion
+        self.promoted = promoted
+        self.reason = reason
+        self.decidedAt = decidedAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, candidate, champion, promoted, reason, decidedAt = "decided_at", metrics, championMAE = "champion_mae", quality
-        case dataset, trainingJob = "training_job", deployment
+        case status, candidate, champion, promoted, reason
+        case decidedAt = "decided_at"
+        case metrics
+        case championMAE = "champion_mae"
+        case quality
+        case dataset
+        case trainingJob = "training_job"
+        case deployment
     }
 }
 
@@ -50,7 +67,8 @@ public struct RetrainService {
     public var deployment: EndpointDeployment?
 
     public init(store: Store, repository: ModelRepository) {
-        self.store = store; self.repository = repository
+        self.store = store
+        self.repository = repository
     }
 
     public static let decisionsKey = "models/decisions.json"
@@ -65,8 +83,9 @@ public struct RetrainService {
                 log("\(pending): \(outcome.status.rawValue): \(outcome.reason)")
             } catch {
                 // A job that cannot be finished must not block every later run: record it and go on.
-                var o = RetrainOutcome(status: .trainingFailed, candidate: nil, champion: try repository.champion()?.version,
-                                       reason: "training job \(pending) could not be finished: \(error)", decidedAt: Time.iso8601(now))
+                var o = RetrainOutcome(
+                    status: .trainingFailed, candidate: nil, champion: try repository.champion()?.version,
+                    reason: "training job \(pending) could not be finished: \(error)", decidedAt: Time.iso8601(now))
                 o.trainingJob = pending
                 try record(o)
                 log(o.reason)
@@ -76,25 +95,35 @@ public struct RetrainService {
     }
 
     /// A run on a given data set (the store's sales, or one handed over whole).
-    public func run(sales table: SalesTable, now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
+    public func run(sales table: SalesTable, now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in })
+        throws -> RetrainOutcome
+    {
         let dataset = try buildDataset(table, now: now)
         let version = dataset.version
         let champion = try repository.champion()?.version
         guard dataset.quality.passed else {
             try? Pipeline.write(dataset, to: repository.store)  // keeps quality.json for the record
-            var o = RetrainOutcome(status: .rejectedData, champion: champion, reason: "data quality gate failed: \(dataset.quality.failureSummary)",
-                                   decidedAt: Time.iso8601(now))
-            o.quality = dataset.quality; o.dataset = version
+            var o = RetrainOutcome(
+                status: .rejectedData, champion: champion,
+                reason: "data quality gate failed: \(dataset.quality.failureSummary)",
+                decidedAt: Time.iso8601(now))
+            o.quality = dataset.quality
+            o.dataset = version
             return try record(o)
         }
         try Pipeline.write(dataset, to: repository.store)
-        log("dataset \(version): \(dataset.data.split.train.count) train / \(dataset.data.split.validation.count) validation / \(dataset.data.split.test.count) test rows in \(repository.store.description)/\(Pipeline.prefix(version))")
+        log(
+            "dataset \(version): \(dataset.data.split.train.count) train / \(dataset.data.split.validation.count) validation / \(dataset.data.split.test.count) test rows in \(repository.store.description)/\(Pipeline.prefix(version))"
+        )
         if let training {
             let job = try training.start(dataset.schema)
-            var o = RetrainOutcome(status: .trainingStarted, candidate: version, champion: champion,
-                                   reason: "SageMaker training job \(job) started on \(training.instanceType) with \(training.image)",
-                                   decidedAt: Time.iso8601(now))
-            o.quality = dataset.quality; o.dataset = version; o.trainingJob = job
+            var o = RetrainOutcome(
+                status: .trainingStarted, candidate: version, champion: champion,
+                reason: "SageMaker training job \(job) started on \(training.instanceType) with \(training.image)",
+                decidedAt: Time.iso8601(now))
+            o.quality = dataset.quality
+            o.dataset = version
+            o.trainingJob = job
             return try record(o)
         }
         let model = try Trainer.train(dataset.data, version: version, trainedAt: now, log: log)
@@ -104,7 +133,9 @@ public struct RetrainService {
     /// A new dataset version of `table` with this service's training config and gate limits,
     /// not yet written (`Pipeline.write`).
     public func buildDataset(_ table: SalesTable, now: EpochSeconds, progress: Progress? = nil) throws -> Dataset {
-        try Pipeline.build(table, config: config, limits: limits, version: try repository.newVersion(at: now), now: now, progress: progress)
+        try Pipeline.build(
+            table, config: config, limits: limits, version: try repository.newVersion(at: now), now: now,
+            progress: progress)
     }
 
     /// The SageMaker "Training Job State Change" event (or polling): a completed job's model is
@@ -112,11 +143,17 @@ public struct RetrainService {
     /// harmless: EventBridge may deliver an event more than once.
     public func complete(job name: String, now: EpochSeconds, force: Bool = false) throws -> RetrainOutcome {
         guard let training else {
-            throw FunkoError.badRequest("SageMaker training is not configured: set TRAINING_MODE=sagemaker, SAGEMAKER_ROLE_ARN and MODEL_BUCKET")
+            throw FunkoError.badRequest(
+                "SageMaker training is not configured: set TRAINING_MODE=sagemaker, SAGEMAKER_ROLE_ARN and MODEL_BUCKET"
+            )
         }
         let log = try decisions()
-        guard let started = log.last(where: { $0.trainingJob == name && $0.status == .trainingStarted }), let version = started.dataset else {
-            throw FunkoError.notFound("training job \(name) was not started by this deployment (no training_started entry in \(Self.decisionsKey))")
+        guard let started = log.last(where: { $0.trainingJob == name && $0.status == .trainingStarted }),
+            let version = started.dataset
+        else {
+            throw FunkoError.notFound(
+                "training job \(name) was not started by this deployment (no training_started entry in \(Self.decisionsKey))"
+            )
         }
         let champion = try repository.champion()?.version
         if let done = log.last(where: { $0.trainingJob == name && Self.final.contains($0.status) }) {
@@ -127,14 +164,19 @@ public struct RetrainService {
         case "Completed":
             break
         case "InProgress", "Stopping":
-            var o = RetrainOutcome(status: .trainingRunning, candidate: version, champion: champion,
-                                   reason: "training job \(name) is \(job.status); no new job started", decidedAt: Time.iso8601(now))
-            o.trainingJob = name; o.dataset = version
+            var o = RetrainOutcome(
+                status: .trainingRunning, candidate: version, champion: champion,
+                reason: "training job \(name) is \(job.status); no new job started", decidedAt: Time.iso8601(now))
+            o.trainingJob = name
+            o.dataset = version
             return o
         default:
-            var o = RetrainOutcome(status: .trainingFailed, candidate: version, champion: champion,
-                                   reason: "training job \(name) is \(job.status)\(job.failureReason.map { ": \($0)" } ?? "")", decidedAt: Time.iso8601(now))
-            o.trainingJob = name; o.dataset = version
+            var o = RetrainOutcome(
+                status: .trainingFailed, candidate: version, champion: champion,
+                reason: "training job \(name) is \(job.status)\(job.failureReason.map { ": \($0)" } ?? "")",
+                decidedAt: Time.iso8601(now))
+            o.trainingJob = name
+            o.dataset = version
             return try record(o)
         }
         guard let schemaBytes = try repository.store.get(Pipeline.prefix(version) + "schema.json") else {
@@ -155,7 +197,9 @@ public struct RetrainService {
         parameters["num_round"] = String(booster.boostedRounds)
         parameters["training_job"] = name
         let model = try Trainer.finish(booster, data: data, version: version, trainedAt: now, parameters: parameters)
-        let quality = try repository.store.get(Pipeline.prefix(version) + "quality.json").map { try JSON.decode(QualityReport.self, from: $0) }
+        let quality = try repository.store.get(Pipeline.prefix(version) + "quality.json").map {
+            try JSON.decode(QualityReport.self, from: $0)
+        }
         return try conclude(model, table: table, quality: quality, trainingJob: name, force: force, now: now)
     }
 
@@ -165,22 +209,29 @@ public struct RetrainService {
             throw FunkoError.notFound("there is no champion in \(repository.store.description) to roll back from")
         }
         guard let target = version ?? current.previous else {
-            throw FunkoError.badRequest("champion \(current.version) records no previous version: pass --to VERSION (a version under \(repository.store.description)/models/)")
+            throw FunkoError.badRequest(
+                "champion \(current.version) records no previous version: pass --to VERSION (a version under \(repository.store.description)/models/)"
+            )
         }
         guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
         guard try repository.store.get("models/\(target)/model.tar.gz") != nil else {
-            throw FunkoError.notFound("model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
+            throw FunkoError.notFound(
+                "model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
         }
         _ = try repository.metadata(version: target)
         let reason = "rollback from \(current.version) to \(target)"
-        var o = RetrainOutcome(status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason, decidedAt: Time.iso8601(now))
+        var o = RetrainOutcome(
+            status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason,
+            decidedAt: Time.iso8601(now))
         o.deployment = try deploy(target, now: now)
         try repository.promote(target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig)
         return try record(o)
     }
 
     /// Every decision so far, oldest first.
-    public func decisions() throws -> [RetrainOutcome] { try Self.decodeLog(try repository.store.get(Self.decisionsKey)) }
+    public func decisions() throws -> [RetrainOutcome] {
+        try Self.decodeLog(try repository.store.get(Self.decisionsKey))
+    }
 
     static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
         try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
@@ -189,23 +240,34 @@ public struct RetrainService {
     /// The newest training job that has no decision yet.
     func pendingJob() throws -> String? {
         let log = try decisions()
-        guard let started = log.last(where: { $0.status == .trainingStarted }), let job = started.trainingJob else { return nil }
+        guard let started = log.last(where: { $0.status == .trainingStarted }), let job = started.trainingJob else {
+            return nil
+        }
         let decided = log.contains { $0.trainingJob == job && Self.final.contains($0.status) }
         return decided ? nil : job
     }
 
-    func conclude(_ model: TrainedModel, table: SalesTable, quality: QualityReport?, trainingJob: String?, force: Bool,
-                  now: EpochSeconds) throws -> RetrainOutcome {
+    func conclude(
+        _ model: TrainedModel, table: SalesTable, quality: QualityReport?, trainingJob: String?, force: Bool,
+        now: EpochSeconds
+    ) throws -> RetrainOutcome {
         try repository.save(model)
-        let decision = try Champion.compare(candidate: model, table: table, repository: repository, force: force, guards: guards)
-        var o = RetrainOutcome(status: decision.promoted ? .promoted : .keptChampion, candidate: decision.candidate,
-                               champion: decision.champion, promoted: decision.promoted, reason: decision.reason, decidedAt: Time.iso8601(now))
-        o.metrics = model.metadata.metrics; o.championMAE = decision.championMAE; o.quality = quality
-        o.dataset = model.metadata.version; o.trainingJob = trainingJob
+        let decision = try Champion.compare(
+            candidate: model, table: table, repository: repository, force: force, guards: guards)
+        var o = RetrainOutcome(
+            status: decision.promoted ? .promoted : .keptChampion, candidate: decision.candidate,
+            champion: decision.champion, promoted: decision.promoted, reason: decision.reason,
+            decidedAt: Time.iso8601(now))
+        o.metrics = model.metadata.metrics
+        o.championMAE = decision.championMAE
+        o.quality = quality
+        o.dataset = model.metadata.version
+        o.trainingJob = trainingJob
         if decision.promoted {
             // The endpoint first: champion.json never names a model the endpoint cannot serve.
             o.deployment = try deploy(decision.candidate, now: now)
-            try repository.promote(decision.candidate, reason: decision.reason, at: now, endpointConfig: o.deployment?.endpointConfig)
+            try repository.promote(
+                decision.candidate, reason: decision.reason, at: now, endpointConfig: o.deployment?.endpointConfig)
             o.champion = decision.candidate
         }
         return try record(o)
@@ -214,7 +276,8 @@ public struct RetrainService {
     func deploy(_ version: String, now: EpochSeconds) throws -> EndpointDeployment.Result? {
         guard let deployment else { return nil }
         guard let s3 = repository.store as? S3ObjectStore else {
-            throw FunkoError.badRequest("the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(version)")
+            throw FunkoError.badRequest(
+                "the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(version)")
         }
         return try deployment.deploy(version: version, modelDataURL: s3.uri("models/\(version)/model.tar.gz"), now: now)
     }
@@ -228,7 +291,8 @@ public struct RetrainService {
         try repository.store.update(Self.decisionsKey) { bytes in
             var log = try Self.decodeLog(bytes)
             if let job = outcome.trainingJob, Self.final.contains(outcome.status),
-               let earlier = log.last(where: { $0.trainingJob == job && Self.final.contains($0.status) }) {
+                let earlier = log.last(where: { $0.trainingJob == job && Self.final.contains($0.status) })
+            {
                 recorded = earlier
                 return nil
             }

@@ -17,7 +17,11 @@ public struct SageMakerTraining {
     public var maxRuntimeSeconds = 3600
 
     public init(sagemaker: SageMakerClient, artifacts: S3ObjectStore, roleARN: String, image: String) {
-        self.sagemaker = sagemaker; self.s3 = artifacts.s3; self.artifacts = artifacts; self.roleARN = roleARN; self.image = image
+        self.sagemaker = sagemaker
+        self.s3 = artifacts.s3
+        self.artifacts = artifacts
+        self.roleARN = roleARN
+        self.image = image
     }
 
     /// Job names are unique per account and region and at most 63 characters.
@@ -27,16 +31,21 @@ public struct SageMakerTraining {
         let name = jobName(version: schema.version)
         let dataset = Pipeline.prefix(schema.version)
         var spec = SageMakerClient.TrainingJobSpec(
-            name: name, image: image, roleARN: roleARN, instanceType: instanceType, hyperparameters: schema.hyperparameters,
-            channels: [.init(name: "train", s3URI: artifacts.uri(dataset + "train.csv")),
-                       .init(name: "validation", s3URI: artifacts.uri(dataset + "validation.csv"))],
+            name: name, image: image, roleARN: roleARN, instanceType: instanceType,
+            hyperparameters: schema.hyperparameters,
+            channels: [
+                .init(name: "train", s3URI: artifacts.uri(dataset + "train.csv")),
+                .init(name: "validation", s3URI: artifacts.uri(dataset + "validation.csv")),
+            ],
             outputS3URI: artifacts.uri("training-output"))
         spec.maxRuntimeSeconds = maxRuntimeSeconds
         try sagemaker.createTrainingJob(spec)
         return name
     }
 
-    public func describe(_ name: String) throws -> SageMakerClient.TrainingJob { try sagemaker.describeTrainingJob(name) }
+    public func describe(_ name: String) throws -> SageMakerClient.TrainingJob {
+        try sagemaker.describeTrainingJob(name)
+    }
 
     /// The job's `model.tar.gz`, wherever SageMaker put it.
     public func model(of job: SageMakerClient.TrainingJob) throws -> [UInt8] {
@@ -44,8 +53,12 @@ public struct SageMakerTraining {
             throw FunkoError.unavailable("training job \(job.name) reports no model artifacts")
         }
         let path = uri.dropFirst("s3://".count)
-        guard let slash = path.firstIndex(of: "/") else { throw FunkoError.unavailable("training job \(job.name): bad artifact URI \(uri)") }
-        guard let bytes = try s3.getObject(bucket: String(path[..<slash]), key: String(path[path.index(after: slash)...])) else {
+        guard let slash = path.firstIndex(of: "/") else {
+            throw FunkoError.unavailable("training job \(job.name): bad artifact URI \(uri)")
+        }
+        guard
+            let bytes = try s3.getObject(bucket: String(path[..<slash]), key: String(path[path.index(after: slash)...]))
+        else {
             throw FunkoError.unavailable("training job \(job.name) finished but \(uri) does not exist")
         }
         return bytes

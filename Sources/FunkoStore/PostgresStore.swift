@@ -1,8 +1,9 @@
 import CPostgres
-#if canImport(Glibc)
-import Glibc
-#endif
 import FunkoCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The production store: PostgreSQL (Supabase) over libpq, with the schema of the shared
 /// migrations. Statements are unnamed and parameterised, so it works through Supabase's
@@ -24,7 +25,10 @@ public final class PostgresStore: Store {
 
     static func withTLSDefault(_ url: String) -> String {
         guard !url.contains("sslmode=") else { return url }
-        let local = ["@localhost", "@127.0.0.1", "@[::1]", "host=/", "host=localhost", "host=127.0.0.1"].contains { url.contains($0) }
+        let local =
+            ["@localhost", "@127.0.0.1", "@[::1]", "host=/", "host=localhost", "host=127.0.0.1"].contains {
+                url.contains($0)
+            }
             || url.hasPrefix("postgresql:///") || url.hasPrefix("postgres:///")
         if local { return url }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
@@ -51,7 +55,8 @@ public final class PostgresStore: Store {
         conn = PQconnectdb(url)
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            throw FunkoError.unavailable("database unavailable: cannot connect to \(redactedURL) (\(Self.oneLine(message)))")
+            throw FunkoError.unavailable(
+                "database unavailable: cannot connect to \(redactedURL) (\(Self.oneLine(message)))")
         }
         // Server notices ("relation already exists, skipping") are not for the caller's stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
@@ -78,7 +83,7 @@ public final class PostgresStore: Store {
         // Migrations are multi-statement scripts, which only the simple protocol accepts.
         if params.isEmpty { return Result(PQexec(conn, sql), conn: conn) }
         var cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
-        defer { cStrings.forEach { free($0) } }
+        defer { for s in cStrings { free(s) } }
         let res = cStrings.withUnsafeMutableBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buf.count, 1)) {
                 PQexecParams(conn, sql, Int32(params.count), nil, params.isEmpty ? nil : $0, nil, nil, 0)
@@ -95,14 +100,18 @@ public final class PostgresStore: Store {
             self.res = res
             let status = res.map(PQresultStatus) ?? PGRES_FATAL_ERROR
             failed = !(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-            error = failed ? (res.map { String(cString: PQresultErrorMessage($0)) }.flatMap { $0.isEmpty ? nil : $0 }
-                ?? conn.map { String(cString: PQerrorMessage($0)) } ?? "unknown error").trimmed : ""
+            error =
+                failed
+                ? (res.map { String(cString: PQresultErrorMessage($0)) }.flatMap { $0.isEmpty ? nil : $0 }
+                    ?? conn.map { String(cString: PQerrorMessage($0)) } ?? "unknown error").trimmed : ""
         }
         deinit { PQclear(res) }
         var rows: Int { Int(PQntuples(res)) }
         var affected: Int { Int(String(cString: PQcmdTuples(res))) ?? 0 }
         func isNull(_ r: Int, _ c: Int) -> Bool { PQgetisnull(res, Int32(r), Int32(c)) == 1 }
-        func string(_ r: Int, _ c: Int) -> String? { isNull(r, c) ? nil : String(cString: PQgetvalue(res, Int32(r), Int32(c))) }
+        func string(_ r: Int, _ c: Int) -> String? {
+            isNull(r, c) ? nil : String(cString: PQgetvalue(res, Int32(r), Int32(c)))
+        }
         func int(_ r: Int, _ c: Int) -> Int64 { Int64(string(r, c) ?? "") ?? 0 }
         func double(_ r: Int, _ c: Int) -> Double { Double(string(r, c) ?? "") ?? 0 }
         func bool(_ r: Int, _ c: Int) -> Bool { string(r, c) == "t" }
@@ -110,7 +119,8 @@ public final class PostgresStore: Store {
 
     @discardableResult
     public func migrate() throws -> [Int] {
-        try run("""
+        try run(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """)
@@ -150,7 +160,8 @@ public final class PostgresStore: Store {
             var count = UpsertCount()
             for p in pops {
                 // xmax = 0 marks a fresh insert; an unchanged row is filtered by the WHERE and returns nothing.
-                let r = try run("""
+                let r = try run(
+                    """
                     INSERT INTO funko_pops (id, name, series, character, funko_number, release_date, is_chase, is_exclusive,
                         is_vaulted, exclusive_retailer, vaulted_date, base_estimated_value, image_url)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -167,10 +178,21 @@ public final class PostgresStore: Store {
                            excluded.is_chase, excluded.is_exclusive, excluded.is_vaulted, excluded.exclusive_retailer,
                            excluded.vaulted_date, excluded.base_estimated_value, excluded.image_url)
                     RETURNING (xmax = 0)
-                    """, [p.id, p.name, p.series, p.character, String(p.funkoNumber), Time.isoDate(p.releaseDate), String(p.isChase),
-                          String(p.isExclusive), String(p.isVaulted), p.exclusiveRetailer, p.vaultedDate.map(Time.isoDate),
-                          formatCents(p.baseEstimatedValue), p.imageURL])
-                if r.rows == 0 { count.unchanged += 1 } else if r.bool(0, 0) { count.inserted += 1 } else { count.updated += 1 }
+                    """,
+                    [
+                        p.id, p.name, p.series, p.character, String(p.funkoNumber), Time.isoDate(p.releaseDate),
+                        String(p.isChase),
+                        String(p.isExclusive), String(p.isVaulted), p.exclusiveRetailer,
+                        p.vaultedDate.map(Time.isoDate),
+                        formatCents(p.baseEstimatedValue), p.imageURL,
+                    ])
+                if r.rows == 0 {
+                    count.unchanged += 1
+                } else if r.bool(0, 0) {
+                    count.inserted += 1
+                } else {
+                    count.updated += 1
+                }
             }
             return count
         }
@@ -188,12 +210,17 @@ public final class PostgresStore: Store {
                 for (i, s) in batch.enumerated() {
                     let b = i * 7
                     values.append("($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4), $\(b + 5), $\(b + 6), $\(b + 7))")
-                    params += [s.popID, Time.iso8601(s.soldAt), formatCents(s.price), s.condition.rawValue, s.marketplace.rawValue, s.source, s.externalID]
+                    params += [
+                        s.popID, Time.iso8601(s.soldAt), formatCents(s.price), s.condition.rawValue,
+                        s.marketplace.rawValue, s.source, s.externalID,
+                    ]
                 }
-                inserted += try run("""
+                inserted += try run(
+                    """
                     INSERT INTO price_history (funko_pop_id, sold_at, price, condition, marketplace, source, external_id)
                     VALUES \(values.joined(separator: ", ")) ON CONFLICT (source, external_id) DO NOTHING
-                    """, params).affected
+                    """, params
+                ).affected
                 start += batch.count
             }
             return inserted
@@ -206,11 +233,14 @@ public final class PostgresStore: Store {
         """
 
     private func pop(_ r: Result, _ i: Int) -> FunkoPop {
-        FunkoPop(id: r.string(i, 0) ?? "", name: r.string(i, 1) ?? "", series: r.string(i, 2) ?? "", character: r.string(i, 3) ?? "",
-                 funkoNumber: Int(r.int(i, 4)), releaseDate: Time.parseISO8601(r.string(i, 5) ?? "") ?? 0,
-                 isChase: r.bool(i, 6), isExclusive: r.bool(i, 7), isVaulted: r.bool(i, 8), exclusiveRetailer: r.string(i, 9),
-                 vaultedDate: r.string(i, 10).flatMap { Time.parseISO8601($0) }, baseEstimatedValue: r.double(i, 11),
-                 imageURL: r.string(i, 12))
+        FunkoPop(
+            id: r.string(i, 0) ?? "", name: r.string(i, 1) ?? "", series: r.string(i, 2) ?? "",
+            character: r.string(i, 3) ?? "",
+            funkoNumber: Int(r.int(i, 4)), releaseDate: Time.parseISO8601(r.string(i, 5) ?? "") ?? 0,
+            isChase: r.bool(i, 6), isExclusive: r.bool(i, 7), isVaulted: r.bool(i, 8),
+            exclusiveRetailer: r.string(i, 9),
+            vaultedDate: r.string(i, 10).flatMap { Time.parseISO8601($0) }, baseEstimatedValue: r.double(i, 11),
+            imageURL: r.string(i, 12))
     }
 
     public func pop(id: String) throws -> FunkoPop? {
@@ -225,19 +255,26 @@ public final class PostgresStore: Store {
 
     public func existingPopIDs(_ ids: Set<String>) throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        let list = "{" + ids.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        let list =
+            "{"
+            + ids.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(
+                separator: ",") + "}"
         let r = try run("SELECT id FROM funko_pops WHERE id = ANY($1::text[])", [list])
         return Set((0..<r.rows).compactMap { r.string($0, 0) })
     }
 
     public func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale] {
-        let r = try run("""
+        let r = try run(
+            """
             SELECT extract(epoch FROM sold_at)::bigint, price, condition, marketplace, source, external_id FROM price_history
             WHERE funko_pop_id = $1 AND sold_at >= to_timestamp($2) AND sold_at < to_timestamp($3) ORDER BY sold_at, id
             """, [popID, String(from), String(until)])
         return (0..<r.rows).map { i in
-            Sale(popID: popID, soldAt: r.int(i, 0), price: r.double(i, 1), condition: Condition(rawValue: r.string(i, 2) ?? "") ?? .mint,
-                 marketplace: Marketplace(rawValue: r.string(i, 3) ?? "") ?? .other, source: r.string(i, 4) ?? "", externalID: r.string(i, 5))
+            Sale(
+                popID: popID, soldAt: r.int(i, 0), price: r.double(i, 1),
+                condition: Condition(rawValue: r.string(i, 2) ?? "") ?? .mint,
+                marketplace: Marketplace(rawValue: r.string(i, 3) ?? "") ?? .other, source: r.string(i, 4) ?? "",
+                externalID: r.string(i, 5))
         }
     }
 
@@ -246,27 +283,32 @@ public final class PostgresStore: Store {
         var index = [String: Int32](minimumCapacity: catalog.count)
         for (i, p) in catalog.enumerated() { index[p.id] = Int32(i) }
         var table = SalesTable(pops: catalog)
-        let r = try run("""
+        let r = try run(
+            """
             SELECT funko_pop_id, extract(epoch FROM sold_at)::bigint, price, condition, marketplace FROM price_history
             \(since == nil ? "" : "WHERE sold_at >= to_timestamp($1)") ORDER BY funko_pop_id COLLATE "C", sold_at, id
             """, since.map { [String($0)] } ?? [])
         table.reserve(r.rows)
         for i in 0..<r.rows {
             guard let p = index[r.string(i, 0) ?? ""] else { continue }
-            table.append(pop: p, soldAt: r.int(i, 1), price: r.double(i, 2), condition: Condition(rawValue: r.string(i, 3) ?? "") ?? .mint,
-                         marketplace: Marketplace(rawValue: r.string(i, 4) ?? "") ?? .other)
+            table.append(
+                pop: p, soldAt: r.int(i, 1), price: r.double(i, 2),
+                condition: Condition(rawValue: r.string(i, 3) ?? "") ?? .mint,
+                marketplace: Marketplace(rawValue: r.string(i, 4) ?? "") ?? .other)
         }
         table.sortByPopAndTime()
         return table
     }
 
     public func counts() throws -> CatalogCounts {
-        let r = try run("""
+        let r = try run(
+            """
             SELECT (SELECT COUNT(*) FROM funko_pops), COUNT(*),
                    to_char(MIN(sold_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    to_char(MAX(sold_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM price_history
             """)
-        return CatalogCounts(pops: Int(r.int(0, 0)), sales: Int(r.int(0, 1)), firstSale: r.string(0, 2), lastSale: r.string(0, 3))
+        return CatalogCounts(
+            pops: Int(r.int(0, 0)), sales: Int(r.int(0, 1)), firstSale: r.string(0, 2), lastSale: r.string(0, 3))
     }
 }

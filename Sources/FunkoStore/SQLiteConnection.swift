@@ -18,7 +18,9 @@ final class SQLiteConnection {
         self.path = path
         sqlite3_busy_timeout(db, 5000)
         // A 256 MB page cache keeps index inserts (10M-sale imports) off the disk.
-        try exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;")
+        try exec(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;"
+        )
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -54,12 +56,16 @@ final class Statement {
     unowned let connection: SQLiteConnection
 
     init(_ stmt: OpaquePointer, connection: SQLiteConnection) {
-        self.stmt = stmt; self.connection = connection
+        self.stmt = stmt
+        self.connection = connection
     }
 
     deinit { sqlite3_finalize(stmt) }
 
-    func reset() { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+    func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
 
     func bind(_ i: Int32, _ v: String?) {
         if let v { sqlite3_bind_text(stmt, i, v, -1, transient) } else { sqlite3_bind_null(stmt, i) }

@@ -1,7 +1,8 @@
 import CSQLite
 import FunkoCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The embedded store: one SQLite file, WAL mode, the SPEC §3 schema.
@@ -20,7 +21,8 @@ public final class SQLiteStore: Store {
 
     @discardableResult
     public func migrate() throws -> [Int] {
-        try db.exec("""
+        try db.exec(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL,
                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))
@@ -31,7 +33,8 @@ public final class SQLiteStore: Store {
             try transaction {
                 try db.exec(m.sqlite)
                 let s = try db.prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)")
-                s.bind(1, m.version); s.bind(2, m.name)
+                s.bind(1, m.version)
+                s.bind(2, m.name)
                 try s.run()
             }
             applied.append(m.version)
@@ -63,7 +66,8 @@ public final class SQLiteStore: Store {
     public func upsertPops(_ pops: [FunkoPop]) throws -> UpsertCount {
         try transaction {
             // Only rows whose content differs are touched, so re-importing leaves updated_at alone.
-            let s = try db.prepare("""
+            let s = try db.prepare(
+                """
                 INSERT INTO funko_pops (id, name, series, character, funko_number, release_date, is_chase,
                     is_exclusive, is_vaulted, exclusive_retailer, vaulted_date, base_estimated_value, image_url)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,15 +88,31 @@ public final class SQLiteStore: Store {
             let exists = try db.prepare("SELECT 1 FROM funko_pops WHERE id = ?")
             var count = UpsertCount()
             for p in pops {
-                exists.reset(); exists.bind(1, p.id)
+                exists.reset()
+                exists.bind(1, p.id)
                 let existed = try exists.step()
                 s.reset()
-                s.bind(1, p.id); s.bind(2, p.name); s.bind(3, p.series); s.bind(4, p.character)
-                s.bind(5, p.funkoNumber); s.bind(6, Time.isoDate(p.releaseDate)); s.bind(7, p.isChase)
-                s.bind(8, p.isExclusive); s.bind(9, p.isVaulted); s.bind(10, p.exclusiveRetailer)
-                s.bind(11, p.vaultedDate.map(Time.isoDate)); s.bind(12, p.baseEstimatedValue); s.bind(13, p.imageURL)
+                s.bind(1, p.id)
+                s.bind(2, p.name)
+                s.bind(3, p.series)
+                s.bind(4, p.character)
+                s.bind(5, p.funkoNumber)
+                s.bind(6, Time.isoDate(p.releaseDate))
+                s.bind(7, p.isChase)
+                s.bind(8, p.isExclusive)
+                s.bind(9, p.isVaulted)
+                s.bind(10, p.exclusiveRetailer)
+                s.bind(11, p.vaultedDate.map(Time.isoDate))
+                s.bind(12, p.baseEstimatedValue)
+                s.bind(13, p.imageURL)
                 try s.run()
-                if !existed { count.inserted += 1 } else if db.changes > 0 { count.updated += 1 } else { count.unchanged += 1 }
+                if !existed {
+                    count.inserted += 1
+                } else if db.changes > 0 {
+                    count.updated += 1
+                } else {
+                    count.unchanged += 1
+                }
             }
             return count
         }
@@ -100,15 +120,20 @@ public final class SQLiteStore: Store {
 
     public func insertSales(_ sales: [Sale]) throws -> Int {
         try transaction {
-            let s = try db.prepare("""
+            let s = try db.prepare(
+                """
                 INSERT INTO price_history (funko_pop_id, sold_at, price, condition, marketplace, source, external_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING
                 """)
             var inserted = 0
             for x in sales {
                 s.reset()
-                s.bind(1, x.popID); s.bind(2, Time.iso8601(x.soldAt)); s.bind(3, x.price)
-                s.bind(4, x.condition.rawValue); s.bind(5, x.marketplace.rawValue); s.bind(6, x.source)
+                s.bind(1, x.popID)
+                s.bind(2, Time.iso8601(x.soldAt))
+                s.bind(3, x.price)
+                s.bind(4, x.condition.rawValue)
+                s.bind(5, x.marketplace.rawValue)
+                s.bind(6, x.source)
                 s.bind(7, x.externalID)
                 try s.run()
                 inserted += db.changes
@@ -123,12 +148,13 @@ public final class SQLiteStore: Store {
         """
 
     private func readPop(_ s: Statement) -> FunkoPop {
-        FunkoPop(id: s.string(0) ?? "", name: s.string(1) ?? "", series: s.string(2) ?? "",
-                 character: s.string(3) ?? "", funkoNumber: Int(s.int(4)),
-                 releaseDate: Time.parseISO8601(bytes: s.bytes(5)) ?? 0,
-                 isChase: s.int(6) != 0, isExclusive: s.int(7) != 0, isVaulted: s.int(8) != 0,
-                 exclusiveRetailer: s.string(9), vaultedDate: s.isNull(10) ? nil : Time.parseISO8601(bytes: s.bytes(10)),
-                 baseEstimatedValue: s.double(11), imageURL: s.string(12))
+        FunkoPop(
+            id: s.string(0) ?? "", name: s.string(1) ?? "", series: s.string(2) ?? "",
+            character: s.string(3) ?? "", funkoNumber: Int(s.int(4)),
+            releaseDate: Time.parseISO8601(bytes: s.bytes(5)) ?? 0,
+            isChase: s.int(6) != 0, isExclusive: s.int(7) != 0, isVaulted: s.int(8) != 0,
+            exclusiveRetailer: s.string(9), vaultedDate: s.isNull(10) ? nil : Time.parseISO8601(bytes: s.bytes(10)),
+            baseEstimatedValue: s.double(11), imageURL: s.string(12))
     }
 
     public func pop(id: String) throws -> FunkoPop? {
@@ -148,24 +174,30 @@ public final class SQLiteStore: Store {
         let s = try db.prepare("SELECT 1 FROM funko_pops WHERE id = ?")
         var found = Set<String>()
         for id in ids {
-            s.reset(); s.bind(1, id)
+            s.reset()
+            s.bind(1, id)
             if try s.step() { found.insert(id) }
         }
         return found
     }
 
     public func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale] {
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             SELECT sold_at, price, condition, marketplace, source, external_id FROM price_history
             WHERE funko_pop_id = ? AND sold_at >= ? AND sold_at < ? ORDER BY sold_at, id
             """)
-        s.bind(1, popID); s.bind(2, Time.iso8601(from)); s.bind(3, Time.iso8601(until))
+        s.bind(1, popID)
+        s.bind(2, Time.iso8601(from))
+        s.bind(3, Time.iso8601(until))
         var out: [Sale] = []
         while try s.step() {
-            out.append(Sale(popID: popID, soldAt: Time.parseISO8601(bytes: s.bytes(0)) ?? 0, price: s.double(1),
-                            condition: Condition(rawValue: s.string(2) ?? "") ?? .mint,
-                            marketplace: Marketplace(rawValue: s.string(3) ?? "") ?? .other,
-                            source: s.string(4) ?? "", externalID: s.string(5)))
+            out.append(
+                Sale(
+                    popID: popID, soldAt: Time.parseISO8601(bytes: s.bytes(0)) ?? 0, price: s.double(1),
+                    condition: Condition(rawValue: s.string(2) ?? "") ?? .mint,
+                    marketplace: Marketplace(rawValue: s.string(3) ?? "") ?? .other,
+                    source: s.string(4) ?? "", externalID: s.string(5)))
         }
         return out
     }
@@ -181,7 +213,8 @@ public final class SQLiteStore: Store {
         _ = try countStmt.step()
         let total = Int(countStmt.int(0))
         table.reserve(total)
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             SELECT funko_pop_id, sold_at, price, condition, marketplace FROM price_history
             \(filter) ORDER BY funko_pop_id, sold_at, id
             """)
@@ -198,11 +231,15 @@ public final class SQLiteStore: Store {
                 lastIndex = index[String(decoding: idBytes, as: UTF8.self)] ?? -1
             }
             guard lastIndex >= 0, let t = Time.parseISO8601(bytes: s.bytes(1)) else { continue }
-            let cb = s.bytes(3), mb = s.bytes(4)
+            let cb = s.bytes(3)
+            let mb = s.bytes(4)
             let c = conditions.firstIndex { cb.elementsEqual($0) } ?? 0
             let m = markets.firstIndex { mb.elementsEqual($0) } ?? Marketplace.allCases.count - 1
-            table.pop.append(lastIndex); table.soldAt.append(t); table.price.append(s.double(2))
-            table.condition.append(UInt8(Condition.allCases[c].score)); table.marketplace.append(UInt8(m))
+            table.pop.append(lastIndex)
+            table.soldAt.append(t)
+            table.price.append(s.double(2))
+            table.condition.append(UInt8(Condition.allCases[c].score))
+            table.marketplace.append(UInt8(m))
             progress.update(table.count)
         }
         progress.finish()
@@ -212,11 +249,11 @@ public final class SQLiteStore: Store {
     }
 
     public func counts() throws -> CatalogCounts {
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             SELECT (SELECT COUNT(*) FROM funko_pops), COUNT(*), MIN(sold_at), MAX(sold_at) FROM price_history
             """)
         _ = try s.step()
         return CatalogCounts(pops: Int(s.int(0)), sales: Int(s.int(1)), firstSale: s.string(2), lastSale: s.string(3))
     }
 }
-

@@ -30,7 +30,9 @@ public struct UpsertCount: Equatable, Sendable {
     public var updated: Int
     public var unchanged: Int
     public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
-        self.inserted = inserted; self.updated = updated; self.unchanged = unchanged
+        self.inserted = inserted
+        self.updated = updated
+        self.unchanged = unchanged
     }
 }
 

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FunkoCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What invoked the function, recognised from the event's shape.
 public enum LambdaEvent: Sendable {
@@ -17,15 +18,22 @@ public enum LambdaEvent: Sendable {
     public static func parse(_ bytes: [UInt8]) throws -> LambdaEvent {
         guard let raw = try? JSON.decode(RawEvent.self, from: bytes) else { return .direct(bytes) }
         if let http = raw.requestContext?.http {
-            return .http(try HTTPEvent(format: .v2, method: http.method, path: raw.rawPath ?? http.path ?? "/",
-                                       routeKey: raw.routeKey, raw: raw))
+            return .http(
+                try HTTPEvent(
+                    format: .v2, method: http.method, path: raw.rawPath ?? http.path ?? "/",
+                    routeKey: raw.routeKey, raw: raw))
         }
         if let method = raw.httpMethod {
-            return .http(try HTTPEvent(format: .v1, method: method, path: raw.path ?? "/", routeKey: raw.resource.map { "\(method) \($0)" }, raw: raw))
+            return .http(
+                try HTTPEvent(
+                    format: .v1, method: method, path: raw.path ?? "/",
+                    routeKey: raw.resource.map { "\(method) \($0)" }, raw: raw))
         }
         if let source = raw.source, let type = raw.detailType {
-            return .eventBridge(EventBridgeEvent(id: raw.id ?? "", source: source, detailType: type, time: raw.time ?? "",
-                                                 resources: raw.resources ?? [], detail: raw.detail ?? .null))
+            return .eventBridge(
+                EventBridgeEvent(
+                    id: raw.id ?? "", source: source, detailType: type, time: raw.time ?? "",
+                    resources: raw.resources ?? [], detail: raw.detail ?? .null))
         }
         return .direct(bytes)
     }
@@ -47,17 +55,28 @@ public struct HTTPEvent: Sendable {
     /// API Gateway's own request id, for correlating with its access logs.
     public var apiRequestID: String?
 
-    public init(format: Format = .v2, method: String, path: String, routeKey: String? = nil, pathParameters: [String: String] = [:],
-                query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = [], apiRequestID: String? = nil) {
-        self.format = format; self.method = method.uppercased(); self.path = path; self.routeKey = routeKey
-        self.pathParameters = pathParameters; self.query = query; self.headers = headers; self.body = body
+    public init(
+        format: Format = .v2, method: String, path: String, routeKey: String? = nil,
+        pathParameters: [String: String] = [:],
+        query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = [], apiRequestID: String? = nil
+    ) {
+        self.format = format
+        self.method = method.uppercased()
+        self.path = path
+        self.routeKey = routeKey
+        self.pathParameters = pathParameters
+        self.query = query
+        self.headers = headers
+        self.body = body
         self.apiRequestID = apiRequestID
     }
 
     init(format: Format, method: String, path: String, routeKey: String?, raw: RawEvent) throws {
         var body = Array((raw.body ?? "").utf8)
         if raw.isBase64Encoded == true, let b = raw.body {
-            guard let data = Data(base64Encoded: b) else { throw FunkoError.badRequest("request body is marked base64 but is not valid base64") }
+            guard let data = Data(base64Encoded: b) else {
+                throw FunkoError.badRequest("request body is marked base64 but is not valid base64")
+            }
             body = Array(data)
         }
         var headers: [String: String] = [:]
@@ -66,8 +85,10 @@ public struct HTTPEvent: Sendable {
         for (k, v) in raw.queryStringParameters ?? [:] { if let v { query[k] = v } }
         var params: [String: String] = [:]
         for (k, v) in raw.pathParameters ?? [:] { if let v { params[k] = v } }
-        self.init(format: format, method: method, path: path, routeKey: routeKey == "$default" ? nil : routeKey,
-                  pathParameters: params, query: query, headers: headers, body: body, apiRequestID: raw.requestContext?.requestId)
+        self.init(
+            format: format, method: method, path: path, routeKey: routeKey == "$default" ? nil : routeKey,
+            pathParameters: params, query: query, headers: headers, body: body,
+            apiRequestID: raw.requestContext?.requestId)
     }
 
     /// A payload-2.0 event for this request, as API Gateway would send it (used by `funko serve`).
@@ -78,15 +99,19 @@ public struct HTTPEvent: Sendable {
             "version": .string("2.0"),
             "routeKey": .string(routeKey ?? "$default"),
             "rawPath": .string(path),
-            "rawQueryString": .string(query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")),
+            "rawQueryString": .string(
+                query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")),
             "headers": .object(headers.mapValues { .string($0) }),
             "queryStringParameters": query.isEmpty ? .null : .object(query.mapValues { .string($0) }),
             "pathParameters": pathParameters.isEmpty ? .null : .object(pathParameters.mapValues { .string($0) }),
             "requestContext": .object([
                 "accountId": .string("000000000000"), "apiId": .string("local"), "domainName": .string("localhost"),
-                "http": .object(["method": .string(method), "path": .string(path), "protocol": .string("HTTP/1.1"),
-                                 "sourceIp": .string("127.0.0.1"), "userAgent": .string(headers["user-agent"] ?? "")]),
-                "requestId": .string(requestID), "routeKey": .string(routeKey ?? "$default"), "stage": .string("$default"),
+                "http": .object([
+                    "method": .string(method), "path": .string(path), "protocol": .string("HTTP/1.1"),
+                    "sourceIp": .string("127.0.0.1"), "userAgent": .string(headers["user-agent"] ?? ""),
+                ]),
+                "requestId": .string(requestID), "routeKey": .string(routeKey ?? "$default"),
+                "stage": .string("$default"),
                 "time": .string(Time.iso8601(time)), "timeEpoch": .number(Double(time * 1000)),
             ]),
             "body": body.isEmpty ? .null : .string(isText ? bodyText : Data(body).base64EncodedString()),
@@ -103,7 +128,9 @@ public struct HTTPResult: Sendable {
     public var body: [UInt8]
 
     public init(status: Int, headers: [String: String] = ["content-type": "application/json"], body: [UInt8]) {
-        self.status = status; self.headers = headers; self.body = body
+        self.status = status
+        self.headers = headers
+        self.body = body
     }
 
     /// `{"statusCode", "headers", "body", "isBase64Encoded"}`: the shape both payload versions
@@ -111,14 +138,17 @@ public struct HTTPResult: Sendable {
     public func encoded(for format: HTTPEvent.Format) throws -> [UInt8] {
         let text = String(decoding: body, as: UTF8.self)
         let isText = Array(text.utf8) == body
-        let out = EncodedResult(statusCode: status, headers: headers, body: isText ? text : Data(body).base64EncodedString(), isBase64Encoded: !isText)
+        let out = EncodedResult(
+            statusCode: status, headers: headers, body: isText ? text : Data(body).base64EncodedString(),
+            isBase64Encoded: !isText)
         return Array(try JSON.encode(out).utf8)
     }
 
     /// Reads back an encoded result (`funko serve`, tests).
     public static func decode(_ bytes: [UInt8]) throws -> HTTPResult {
         let e = try JSON.decode(EncodedResult.self, from: bytes)
-        let body = e.isBase64Encoded == true ? Array(Data(base64Encoded: e.body ?? "") ?? Data()) : Array((e.body ?? "").utf8)
+        let body =
+            e.isBase64Encoded == true ? Array(Data(base64Encoded: e.body ?? "") ?? Data()) : Array((e.body ?? "").utf8)
         return HTTPResult(status: e.statusCode, headers: e.headers ?? [:], body: body)
     }
 
@@ -145,7 +175,10 @@ public struct EventBridgeEvent: Sendable {
 /// Every field any supported event may carry, all optional; the shape decides the kind.
 struct RawEvent: Decodable {
     struct RequestContext: Decodable {
-        struct HTTP: Decodable { var method: String; var path: String? }
+        struct HTTP: Decodable {
+            var method: String
+            var path: String?
+        }
         var http: HTTP?
         var requestId: String?
     }
@@ -170,7 +203,9 @@ struct RawEvent: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case version, routeKey, rawPath, headers, queryStringParameters, pathParameters, body, isBase64Encoded
-        case requestContext, httpMethod, path, resource, source, detailType = "detail-type", detail, id, time, resources
+        case requestContext, httpMethod, path, resource, source
+        case detailType = "detail-type"
+        case detail, id, time, resources
     }
 }
 
@@ -182,7 +217,8 @@ public struct TrainingJobEvent: Sendable {
 
     public init(_ e: EventBridgeEvent) throws {
         guard e.source == "aws.sagemaker", let name = e.detail["TrainingJobName"]?.string, !name.isEmpty else {
-            throw FunkoError.badRequest("a \(Self.detailType) event needs source aws.sagemaker and detail.TrainingJobName")
+            throw FunkoError.badRequest(
+                "a \(Self.detailType) event needs source aws.sagemaker and detail.TrainingJobName")
         }
         self.name = name
         status = e.detail["TrainingJobStatus"]?.string ?? "Unknown"

@@ -23,8 +23,10 @@ public actor LambdaEmulator {
         public var environment: [String: String]
 
         /// `functionName` defaults to the handler's file name.
-        public init(command: [String], host: String = "127.0.0.1", port: UInt16 = 9001, timeout: Double = 30,
-                    functionName: String? = nil, memoryMB: Int = 128, environment: [String: String] = [:]) {
+        public init(
+            command: [String], host: String = "127.0.0.1", port: UInt16 = 9001, timeout: Double = 30,
+            functionName: String? = nil, memoryMB: Int = 128, environment: [String: String] = [:]
+        ) {
             self.command = command
             self.host = host
             self.port = port
@@ -76,8 +78,9 @@ public actor LambdaEmulator {
     public func start() async throws {
         guard phase == .new else { throw LambdaEmulatorError.notRunning }
         phase = .starting
-        let server = HTTPServer(address: try Self.address(configuration.host, configuration.port),
-                                timeout: Self.noTimeout, logger: .disabled)
+        let server = HTTPServer(
+            address: try Self.address(configuration.host, configuration.port),
+            timeout: Self.noTimeout, logger: .disabled)
         await addRoutes(to: server)
         let task = Task { try await server.run() }
         self.server = server
@@ -93,7 +96,8 @@ public actor LambdaEmulator {
                 try await listening.value
             } catch is CancellationError {
                 if case .failure(let error) = await task.result {
-                    throw LambdaEmulatorError.cannotListen("\(configuration.host):\(configuration.port): \(error.localizedDescription)")
+                    throw LambdaEmulatorError.cannotListen(
+                        "\(configuration.host):\(configuration.port): \(error.localizedDescription)")
                 }
                 throw LambdaEmulatorError.notRunning
             }
@@ -170,9 +174,11 @@ public actor LambdaEmulator {
         invocation.taken = true
         current = invocation
         armTimer(for: invocation.id, seconds: configuration.timeout)
-        waitingRuntimes.removeFirst().resume(returning: Delivery(
-            requestID: invocation.id, event: invocation.event, deadline: deadline,
-            functionARN: "arn:aws:lambda:\(Environment.region):000000000000:function:\(configuration.functionName)"))
+        waitingRuntimes.removeFirst().resume(
+            returning: Delivery(
+                requestID: invocation.id, event: invocation.event, deadline: deadline,
+                functionARN: "arn:aws:lambda:\(Environment.region):000000000000:function:\(configuration.functionName)")
+        )
     }
 
     private func finishCurrent(_ body: [UInt8], functionError: Bool) {
@@ -199,8 +205,9 @@ public actor LambdaEmulator {
         runtime = nil
         releaseWaitingRuntimes()
         let elapsed = String(format: "%.2f", seconds)
-        finishCurrent(ErrorBody.encode("Task timed out after \(elapsed) seconds", type: "Sandbox.Timedout"),
-                      functionError: true)
+        finishCurrent(
+            ErrorBody.encode("Task timed out after \(elapsed) seconds", type: "Sandbox.Timedout"),
+            functionError: true)
     }
 
     private func runtimeExited(generation: Int, reason: String) {
@@ -208,8 +215,10 @@ public actor LambdaEmulator {
         runtime = nil
         releaseWaitingRuntimes()
         guard let invocation = current else { return }
-        let body = initError ?? ErrorBody.encode(
-            "RequestId: \(invocation.id) Error: Runtime exited with error: \(reason)", type: "Runtime.ExitError")
+        let body =
+            initError
+            ?? ErrorBody.encode(
+                "RequestId: \(invocation.id) Error: Runtime exited with error: \(reason)", type: "Runtime.ExitError")
         finishCurrent(body, functionError: true)
     }
 
@@ -217,7 +226,8 @@ public actor LambdaEmulator {
         generation += 1
         initError = nil
         let generation = self.generation
-        runtime = try RuntimeProcess.start(configuration, apiAddress: "\(configuration.host):\(port)") { [weak self] reason in
+        runtime = try RuntimeProcess.start(configuration, apiAddress: "\(configuration.host):\(port)") {
+            [weak self] reason in
             Task { await self?.runtimeExited(generation: generation, reason: reason) }
         }
     }
@@ -268,7 +278,8 @@ public actor LambdaEmulator {
     private func answer(_ request: HTTPRequest, functionError: Bool) async -> HTTPResponse {
         let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
         guard let invocation = current, invocation.taken,
-              invocation.id == request.routeParameters["id"] else {
+            invocation.id == request.routeParameters["id"]
+        else {
             return .runtimeAPI(.badRequest, #"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#)
         }
         finishCurrent(body, functionError: functionError)

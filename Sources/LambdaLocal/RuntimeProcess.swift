@@ -6,8 +6,10 @@ struct RuntimeProcess {
 
     /// Starts `configuration.command` with the environment Lambda gives a runtime. Its stdout and
     /// stderr are its logs and go to our stderr, so our stdout carries only answers.
-    static func start(_ configuration: LambdaEmulator.Configuration, apiAddress: String,
-                      onExit: @escaping @Sendable (_ reason: String) -> Void) throws -> RuntimeProcess {
+    static func start(
+        _ configuration: LambdaEmulator.Configuration, apiAddress: String,
+        onExit: @escaping @Sendable (_ reason: String) -> Void
+    ) throws -> RuntimeProcess {
         guard let executable = configuration.command.first else {
             throw LambdaEmulatorError.cannotStartHandler("no handler command")
         }
@@ -19,8 +21,9 @@ struct RuntimeProcess {
         process.standardOutput = FileHandle.standardError
         process.standardError = FileHandle.standardError
         process.terminationHandler = { process in
-            onExit(process.terminationReason == .uncaughtSignal
-                ? "signal: \(process.terminationStatus)" : "exit status \(process.terminationStatus)")
+            onExit(
+                process.terminationReason == .uncaughtSignal
+                    ? "signal: \(process.terminationStatus)" : "exit status \(process.terminationStatus)")
         }
         do {
             try process.run()

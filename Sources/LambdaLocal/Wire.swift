@@ -9,13 +9,15 @@ struct Delivery: Sendable {
     var functionARN: String
 
     var response: HTTPResponse {
-        HTTPResponse(statusCode: .ok, headers: [
-            HTTPHeader("Lambda-Runtime-Aws-Request-Id"): requestID,
-            HTTPHeader("Lambda-Runtime-Deadline-Ms"): String(Int64(deadline.timeIntervalSince1970 * 1000)),
-            HTTPHeader("Lambda-Runtime-Invoked-Function-Arn"): functionARN,
-            HTTPHeader("Lambda-Runtime-Trace-Id"): Self.traceID(),
-            .contentType: "application/json",
-        ], body: Data(event))
+        HTTPResponse(
+            statusCode: .ok,
+            headers: [
+                HTTPHeader("Lambda-Runtime-Aws-Request-Id"): requestID,
+                HTTPHeader("Lambda-Runtime-Deadline-Ms"): String(Int64(deadline.timeIntervalSince1970 * 1000)),
+                HTTPHeader("Lambda-Runtime-Invoked-Function-Arn"): functionARN,
+                HTTPHeader("Lambda-Runtime-Trace-Id"): Self.traceID(),
+                .contentType: "application/json",
+            ], body: Data(event))
     }
 
     /// X-Ray format: `Root=1-<epoch seconds, 8 hex>-<24 hex>;Parent=<16 hex>;Sampled=0`.

@@ -10,8 +10,10 @@ public struct LambdaContext: Sendable {
     public var logger: Logger
 
     public init(requestID: String, deadlineMilliseconds: Int64, invokedFunctionARN: String, traceID: String?) {
-        self.requestID = requestID; self.deadlineMilliseconds = deadlineMilliseconds
-        self.invokedFunctionARN = invokedFunctionARN; self.traceID = traceID
+        self.requestID = requestID
+        self.deadlineMilliseconds = deadlineMilliseconds
+        self.invokedFunctionARN = invokedFunctionARN
+        self.traceID = traceID
         logger = Logger(requestID: requestID)
     }
 

@@ -1,6 +1,7 @@
 import FunkoCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The runtime loop, as small as AWS's own C++ runtime: initialise once, then forever
@@ -10,7 +11,9 @@ public enum LambdaRuntime {
     public static func run(_ initialise: (Logger) throws -> LambdaHandler) -> Never {
         let logger = Logger()
         guard let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) else {
-            logger.error("AWS_LAMBDA_RUNTIME_API is not set: run this binary in Lambda, or locally through scripts/invoke or lambda-local")
+            logger.error(
+                "AWS_LAMBDA_RUNTIME_API is not set: run this binary in Lambda, or locally through scripts/invoke or lambda-local"
+            )
             exit(1)
         }
         let client = RuntimeClient(endpoint: endpoint)
@@ -20,7 +23,9 @@ public enum LambdaRuntime {
     }
 
     /// Initialisation, once per process; a failure is reported to `init/error` (and the caller exits).
-    public static func start(client: RuntimeClient, logger: Logger, _ initialise: (Logger) throws -> LambdaHandler) -> LambdaHandler? {
+    public static func start(client: RuntimeClient, logger: Logger, _ initialise: (Logger) throws -> LambdaHandler)
+        -> LambdaHandler?
+    {
         do {
             return try initialise(logger)
         } catch {
@@ -32,7 +37,9 @@ public enum LambdaRuntime {
     }
 
     /// next → handle → respond, while `proceed` says so (always, in Lambda).
-    public static func loop(client: RuntimeClient, handler: LambdaHandler, logger: Logger, proceed: () -> Bool = { true }) {
+    public static func loop(
+        client: RuntimeClient, handler: LambdaHandler, logger: Logger, proceed: () -> Bool = { true }
+    ) {
         var backoff = Backoff()
         while proceed() {
             let invocation: RuntimeClient.Invocation
@@ -41,7 +48,9 @@ public enum LambdaRuntime {
                 backoff.reset()
             } catch {
                 let delay = backoff.next()
-                logger.warn("next invocation failed; retrying", ["error": .string("\(error)"), "retryInSeconds": .number(delay)])
+                logger.warn(
+                    "next invocation failed; retrying",
+                    ["error": .string("\(error)"), "retryInSeconds": .number(delay)])
                 usleep(useconds_t(delay * 1_000_000))
                 continue
             }

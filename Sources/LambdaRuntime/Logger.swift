@@ -3,13 +3,21 @@ import FunkoCore
 /// Structured JSON log lines on stderr (CloudWatch keeps them per invocation). Every line carries
 /// the request id when there is one. Never pass secrets in `fields`.
 public struct Logger: Sendable {
-    public enum Level: String, Sendable { case debug = "DEBUG", info = "INFO", warn = "WARN", error = "ERROR" }
+    public enum Level: String, Sendable {
+        case debug = "DEBUG"
+        case info = "INFO"
+        case warn = "WARN"
+        case error = "ERROR"
+    }
 
     public var requestID: String?
     /// Command-line use: warnings and errors only.
     public var quiet = false
 
-    public init(requestID: String? = nil, quiet: Bool = false) { self.requestID = requestID; self.quiet = quiet }
+    public init(requestID: String? = nil, quiet: Bool = false) {
+        self.requestID = requestID
+        self.quiet = quiet
+    }
 
     public func log(_ level: Level, _ message: String, _ fields: [String: JSONValue] = [:]) {
         if quiet, level == .debug || level == .info { return }

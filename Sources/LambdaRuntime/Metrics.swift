@@ -4,14 +4,26 @@ import FunkoCore
 /// metrics, with no API call and no extra latency. Namespace `FunkoPrice`, one dimension
 /// `Function`; the alarms in infrastructure/terraform read these names.
 public struct MetricsLogger: Sendable {
-    public enum Unit: String, Sendable { case milliseconds = "Milliseconds", count = "Count", none = "None" }
+    public enum Unit: String, Sendable {
+        case milliseconds = "Milliseconds"
+        case count = "Count"
+        case none = "None"
+    }
     public struct Metric: Sendable {
         public var name: String
         /// One value, or up to 100 (EMF's limit) for a batch.
         public var values: [Double]
         public var unit: Unit
-        public init(_ name: String, _ value: Double, _ unit: Unit = .none) { self.name = name; values = [value]; self.unit = unit }
-        public init(_ name: String, values: [Double], _ unit: Unit = .none) { self.name = name; self.values = Array(values.prefix(100)); self.unit = unit }
+        public init(_ name: String, _ value: Double, _ unit: Unit = .none) {
+            self.name = name
+            values = [value]
+            self.unit = unit
+        }
+        public init(_ name: String, values: [Double], _ unit: Unit = .none) {
+            self.name = name
+            self.values = Array(values.prefix(100))
+            self.unit = unit
+        }
     }
 
     public static let namespace = "FunkoPrice"
@@ -20,24 +32,32 @@ public struct MetricsLogger: Sendable {
     public var sink: @Sendable (String) -> Void
 
     public init(function: String, sink: @escaping @Sendable (String) -> Void = { writeStdout($0 + "\n") }) {
-        self.function = function; self.sink = sink
+        self.function = function
+        self.sink = sink
     }
 
     /// One line for `metrics`, plus `properties` as searchable fields that are not metrics.
-    public func emit(_ metrics: [Metric], properties: [String: JSONValue] = [:], at milliseconds: Int64 = Time.nowMilliseconds()) {
+    public func emit(
+        _ metrics: [Metric], properties: [String: JSONValue] = [:], at milliseconds: Int64 = Time.nowMilliseconds()
+    ) {
         let metrics = metrics.filter { !$0.values.isEmpty }
         guard !metrics.isEmpty else { return }
         var line = properties
         line["_aws"] = .object([
             "Timestamp": .number(Double(milliseconds)),
-            "CloudWatchMetrics": .array([.object([
-                "Namespace": .string(Self.namespace),
-                "Dimensions": .array([.array([.string("Function")])]),
-                "Metrics": .array(metrics.map { .object(["Name": .string($0.name), "Unit": .string($0.unit.rawValue)]) }),
-            ])]),
+            "CloudWatchMetrics": .array([
+                .object([
+                    "Namespace": .string(Self.namespace),
+                    "Dimensions": .array([.array([.string("Function")])]),
+                    "Metrics": .array(
+                        metrics.map { .object(["Name": .string($0.name), "Unit": .string($0.unit.rawValue)]) }),
+                ])
+            ]),
         ])
         line["Function"] = .string(function)
-        for m in metrics { line[m.name] = m.values.count == 1 ? .number(m.values[0]) : .array(m.values.map(JSONValue.number)) }
+        for m in metrics {
+            line[m.name] = m.values.count == 1 ? .number(m.values[0]) : .array(m.values.map(JSONValue.number))
+        }
         if let text = try? JSON.encode(line) { sink(text) }
     }
 }

@@ -24,14 +24,17 @@ public final class RuntimeClient {
     /// valid invocation (the loop backs off and asks again).
     public func next() throws -> Invocation {
         let r = try http.send(HTTPRequest(url: "\(base)/invocation/next", timeout: nil))
-        guard r.status == 200 else { throw ProtocolError(description: "next answered HTTP \(r.status): \(r.text.prefix(200))") }
+        guard r.status == 200 else {
+            throw ProtocolError(description: "next answered HTTP \(r.status): \(r.text.prefix(200))")
+        }
         guard let id = r.header("lambda-runtime-aws-request-id"), !id.isEmpty else {
             throw ProtocolError(description: "next answered without Lambda-Runtime-Aws-Request-Id")
         }
         let deadline = r.header("lambda-runtime-deadline-ms").flatMap { Int64($0) } ?? Time.nowMilliseconds() + 3000
-        let context = LambdaContext(requestID: id, deadlineMilliseconds: deadline,
-                                    invokedFunctionARN: r.header("lambda-runtime-invoked-function-arn") ?? "",
-                                    traceID: r.header("lambda-runtime-trace-id"))
+        let context = LambdaContext(
+            requestID: id, deadlineMilliseconds: deadline,
+            invokedFunctionARN: r.header("lambda-runtime-invoked-function-arn") ?? "",
+            traceID: r.header("lambda-runtime-trace-id"))
         return Invocation(context: context, event: r.body)
     }
 
@@ -40,7 +43,8 @@ public final class RuntimeClient {
     }
 
     public func fail(requestID: String, errorType: String, message: String) throws {
-        try post("\(base)/invocation/\(requestID)/error", body: Self.errorBody(errorType, message), errorType: errorType)
+        try post(
+            "\(base)/invocation/\(requestID)/error", body: Self.errorBody(errorType, message), errorType: errorType)
     }
 
     public func initError(errorType: String, message: String) throws {
@@ -48,7 +52,9 @@ public final class RuntimeClient {
     }
 
     static func errorBody(_ type: String, _ message: String) -> [UInt8] {
-        let payload: [String: JSONValue] = ["errorType": .string(type), "errorMessage": .string(message), "stackTrace": .array([])]
+        let payload: [String: JSONValue] = [
+            "errorType": .string(type), "errorMessage": .string(message), "stackTrace": .array([]),
+        ]
         return Array(((try? JSON.encode(payload)) ?? "{}").utf8)
     }
 
@@ -57,7 +63,10 @@ public final class RuntimeClient {
         if let errorType { headers.append(("Lambda-Runtime-Function-Error-Type", errorType)) }
         let r = try http.send(HTTPRequest(method: "POST", url: url, headers: headers, body: body, timeout: 30))
         guard (200..<300).contains(r.status) else {
-            throw ProtocolError(description: "\(url.split(separator: "/").suffix(2).joined(separator: "/")) answered HTTP \(r.status): \(r.text.prefix(200))")
+            throw ProtocolError(
+                description:
+                    "\(url.split(separator: "/").suffix(2).joined(separator: "/")) answered HTTP \(r.status): \(r.text.prefix(200))"
+            )
         }
     }
 }

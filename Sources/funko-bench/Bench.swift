@@ -1,23 +1,29 @@
-import ArgumentParser
 import AWSClients
 import AWSSigV4
+import ArgumentParser
 import FunkoAPI
 import FunkoCore
-import FunkoHandlers
-import FunkoHTTP
-import FunkoStore
-#if canImport(Glibc)
-import Glibc
-#endif
 import FunkoData
 import FunkoFeatures
+import FunkoHTTP
+import FunkoHandlers
 import FunkoModel
+import FunkoStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The Swift side of `scripts/bench`: times the feature build and training on generated data and
 /// writes the same data for the Python reference (pandas + xgboost) to time in the same run.
 @main
 struct FunkoBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "funko-bench", subcommands: [FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self, LoadBench.self, PipelineBench.self])
+    static let configuration = CommandConfiguration(
+        commandName: "funko-bench",
+        subcommands: [
+            FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self, LoadBench.self,
+            PipelineBench.self,
+        ])
 }
 
 /// A generated market with about `sales` sales (the default market has ~98 sales per Pop).
@@ -29,7 +35,10 @@ func market(sales: Int, seed: UInt64) -> SalesTable {
     return MarketGenerator(config: config).salesTable()
 }
 
-func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    return s[s.count / 2]
+}
 
 struct FeaturesBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "features")
@@ -54,16 +63,22 @@ struct FeaturesBench: ParsableCommand {
             var s: [UInt8] = Array("pop,sold_at,price,condition,marketplace\n".utf8)
             s.reserveCapacity(table.count * 36)
             for i in 0..<table.count {
-                s += Array("\(table.pop[i]),\(table.soldAt[i]),\(formatCents(table.price[i])),\(table.condition[i]),\(table.marketplace[i])\n".utf8)
+                s += Array(
+                    "\(table.pop[i]),\(table.soldAt[i]),\(formatCents(table.price[i])),\(table.condition[i]),\(table.marketplace[i])\n"
+                        .utf8)
             }
             try Files.write("\(export)/sales.csv", s)
-            var c = "pop,release_date,is_chase,is_exclusive,is_vaulted,vaulted_date,funko_number,series,character,base_estimated_value\n"
+            var c =
+                "pop,release_date,is_chase,is_exclusive,is_vaulted,vaulted_date,funko_number,series,character,base_estimated_value\n"
             for (i, p) in table.pops.enumerated() {
-                c += "\(i),\(p.releaseDate),\(p.isChase ? 1 : 0),\(p.isExclusive ? 1 : 0),\(p.isVaulted ? 1 : 0),\(p.vaultedDate.map(String.init) ?? ""),\(p.funkoNumber),\(encoders.series.code(p.series)),\(encoders.character.code(p.character)),\(p.baseEstimatedValue)\n"
+                c +=
+                    "\(i),\(p.releaseDate),\(p.isChase ? 1 : 0),\(p.isExclusive ? 1 : 0),\(p.isVaulted ? 1 : 0),\(p.vaultedDate.map(String.init) ?? ""),\(p.funkoNumber),\(encoders.series.code(p.series)),\(encoders.character.code(p.character)),\(p.baseEstimatedValue)\n"
             }
             try Files.write("\(export)/catalog.csv", c)
         }
-        print(#"{"sales": \#(table.count), "features": \#(Feature.count), "seconds": \#(median(times)), "sales_per_second": \#(Double(table.count) / median(times)), "check": \#(checksum)}"#)
+        print(
+            #"{"sales": \#(table.count), "features": \#(Feature.count), "seconds": \#(median(times)), "sales_per_second": \#(Double(table.count) / median(times)), "check": \#(checksum)}"#
+        )
     }
 }
 
@@ -76,7 +91,11 @@ struct TrainBench: ParsableCommand {
     func run() throws {
         let table = market(sales: rows, seed: 11)
         let features = FeatureBuilder.trainingRows(table, encoders: Encoders(fitting: table.pops))
-        let labels = (0..<features.rows).map { Float(TargetTransform.logRatio.target(price: table.price[$0], reference: TargetTransform.reference(features, row: $0))) }
+        let labels = (0..<features.rows).map {
+            Float(
+                TargetTransform.logRatio.target(
+                    price: table.price[$0], reference: TargetTransform.reference(features, row: $0)))
+        }
         if let export {
             try Files.write("\(export)/features.f32", features.values.withUnsafeBytes { Array($0) })
             try Files.write("\(export)/labels.f32", labels.withUnsafeBytes { Array($0) })
@@ -93,7 +112,9 @@ struct TrainBench: ParsableCommand {
         let booster = try Booster(params: config.parameters, cache: [d])
         for i in 0..<rounds { try booster.update(iteration: i, train: d) }
         let seconds = Time.monotonic() - start
-        print(#"{"rows": \#(features.rows), "columns": \#(features.columns), "rounds": \#(rounds), "seconds": \#(seconds)}"#)
+        print(
+            #"{"rows": \#(features.rows), "columns": \#(features.columns), "rounds": \#(rounds), "seconds": \#(seconds)}"#
+        )
     }
 }
 
@@ -103,19 +124,27 @@ struct SignBench: ParsableCommand {
     @Option var count = 20_000
 
     func run() throws {
-        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-                                 region: "us-east-1", service: "sagemaker")
-        let body = Array(String(repeating: "1,2.5,,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26\n", count: 14).utf8)
+        let signer = SigV4Signer(
+            credentials: AWSCredentials(
+                accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            region: "us-east-1", service: "sagemaker")
+        let body = Array(
+            String(repeating: "1,2.5,,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26\n", count: 14)
+                .utf8)
         var sink = 0
         let start = Time.monotonic()
         for i in 0..<count {
-            let h = signer.sign(method: "POST", url: "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/funko/invocations",
-                                headers: [("Content-Type", "text/csv"), ("Accept", "text/csv")], payloadHash: SigV4Signer.sha256Hex(body),
-                                date: 1_700_000_000 + Int64(i))
+            let h = signer.sign(
+                method: "POST", url: "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/funko/invocations",
+                headers: [("Content-Type", "text/csv"), ("Accept", "text/csv")],
+                payloadHash: SigV4Signer.sha256Hex(body),
+                date: 1_700_000_000 + Int64(i))
             sink &+= h.count
         }
         let seconds = Time.monotonic() - start
-        print(#"{"count": \#(count), "body_bytes": \#(body.count), "microseconds_per_request": \#(seconds / Double(count) * 1e6), "check": \#(sink)}"#)
+        print(
+            #"{"count": \#(count), "body_bytes": \#(body.count), "microseconds_per_request": \#(seconds / Double(count) * 1e6), "check": \#(sink)}"#
+        )
     }
 }
 
@@ -130,24 +159,31 @@ struct PredictLatencyBench: ParsableCommand {
     func run() throws {
         let dir = work
         var c = MarketGenerator.Config()
-        c.pops = 200; c.days = 500
+        c.pops = 200
+        c.days = 500
         let generator = MarketGenerator(config: c)
         let store = try SQLiteStore(path: "\(dir)/db.sqlite")
         _ = try generator.write(to: store)
         var config = TrainingConfig()
         config.maxRounds = 300
-        let model = try Trainer.train(try store.salesTable(since: nil), config: config, version: "bench", trainedAt: Time.now())
+        let model = try Trainer.train(
+            try store.salesTable(since: nil), config: config, version: "bench", trainedAt: Time.now())
         let repo = ModelRepository(store: LocalObjectStore(root: "\(dir)/store"))
         try repo.save(model)
         let embedded = try repo.load(version: "bench")
-        let aws = AWSConfig(region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIABENCH", secretAccessKey: "bench"),
-                            endpointOverrides: [.sagemakerRuntime: moto])
-        let remote = SageMakerBackend(metadata: embedded.metadata, endpoint: "funko-bench", runtime: SageMakerRuntimeClient(config: aws))
+        let aws = AWSConfig(
+            region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIABENCH", secretAccessKey: "bench"),
+            endpointOverrides: [.sagemakerRuntime: moto])
+        let remote = SageMakerBackend(
+            metadata: embedded.metadata, endpoint: "funko-bench", runtime: SageMakerRuntimeClient(config: aws))
         // moto answers a request body it has seen with the same result: queue one value.
         let queue = #"{"region":"us-east-1","results":[{"Body":"0.01","ContentType":"text/csv"}]}"#
-        _ = try HTTPClient().send(HTTPRequest(method: "POST", url: "\(moto)/moto-api/static/sagemaker/endpoint-results",
-                                              headers: [("Content-Type", "application/json")], body: Array(queue.utf8)))
-        let query = try PredictQuery(ids: [generator.catalog[0].id], condition: "mint", marketplace: "ebay", futureDays: 30)
+        _ = try HTTPClient().send(
+            HTTPRequest(
+                method: "POST", url: "\(moto)/moto-api/static/sagemaker/endpoint-results",
+                headers: [("Content-Type", "application/json")], body: Array(queue.utf8)))
+        let query = try PredictQuery(
+            ids: [generator.catalog[0].id], condition: "mint", marketplace: "ebay", futureDays: 30)
         let now = (c.endDay + 1) * secondsPerDay
         func measure(_ backend: InferenceBackend) throws -> (median: Double, p95: Double) {
             let service = PriceService(store: store, model: backend)
@@ -161,8 +197,11 @@ struct PredictLatencyBench: ParsableCommand {
             t.sort()
             return (t[t.count / 2], t[t.count * 95 / 100])
         }
-        let e = try measure(embedded), r = try measure(remote)
-        print(#"{"rounds": \#(rounds), "embedded_ms_median": \#(e.median), "embedded_ms_p95": \#(e.p95), "sagemaker_moto_ms_median": \#(r.median), "sagemaker_moto_ms_p95": \#(r.p95)}"#)
+        let e = try measure(embedded)
+        let r = try measure(remote)
+        print(
+            #"{"rounds": \#(rounds), "embedded_ms_median": \#(e.median), "embedded_ms_p95": \#(e.p95), "sagemaker_moto_ms_median": \#(r.median), "sagemaker_moto_ms_p95": \#(r.p95)}"#
+        )
     }
 }
 
@@ -205,10 +244,13 @@ struct PipelineBench: ParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let total = read + build + write
-        print(#"{"sales": \#(table.count), "read_seconds": \#(read), "build_seconds": \#(build), "write_seconds": \#(write), "seconds": \#(total), "sales_per_second": \#(Double(table.count) / total), "peak_rss_mb": \#(Double(usage.ru_maxrss) / 1024), "passed": \#(dataset.quality.passed)}"#)
+        print(
+            #"{"sales": \#(table.count), "read_seconds": \#(read), "build_seconds": \#(build), "write_seconds": \#(write), "seconds": \#(total), "sales_per_second": \#(Double(table.count) / total), "peak_rss_mb": \#(Double(usage.ru_maxrss) / 1024), "passed": \#(dataset.quality.passed)}"#
+        )
     }
 }
 
 func openBenchStore(_ spec: String) throws -> Store {
-    spec.hasPrefix("sqlite:") ? try SQLiteStore(path: String(spec.dropFirst("sqlite:".count))) : try PostgresStore(url: spec)
+    spec.hasPrefix("sqlite:")
+        ? try SQLiteStore(path: String(spec.dropFirst("sqlite:".count))) : try PostgresStore(url: spec)
 }

@@ -8,8 +8,9 @@ import FunkoModel
 import FunkoRetrain
 import FunkoStore
 import LambdaRuntime
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -17,13 +18,19 @@ struct Funko: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funko",
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
-        subcommands: [Generate.self, Import.self, Pipeline.self, Train.self, Evaluate.self, Predict.self, History.self, Status.self, Retrain.self, Rollback.self, Drift.self, Serve.self, Artifacts.self, Deploy.self]
+        subcommands: [
+            Generate.self, Import.self, Pipeline.self, Train.self, Evaluate.self, Predict.self, History.self,
+            Status.self, Retrain.self, Rollback.self, Drift.self, Serve.self, Artifacts.self, Deploy.self,
+        ]
     )
 }
 
 /// Settings shared by every command (flags win over environment variables).
 struct StoreOptions: ParsableArguments {
-    @Option(help: "SQLite database file (env FUNKO_DB; default data/funko.sqlite). Without it, SUPABASE_DB_URL or DATABASE_URL selects PostgreSQL.")
+    @Option(
+        help:
+            "SQLite database file (env FUNKO_DB; default data/funko.sqlite). Without it, SUPABASE_DB_URL or DATABASE_URL selects PostgreSQL."
+    )
     var db: String?
 
     @Option(name: .customLong("data-dir"), help: "Artifact store folder (env FUNKO_DATA_DIR; default data/store).")
@@ -32,7 +39,9 @@ struct StoreOptions: ParsableArguments {
     var environment: [String: String] { processEnvironment() }
 
     func openStore() throws -> Store { try StoreLocation.open(flag: db, environment: environment) }
-    func repository() -> ModelRepository { ModelRepository(store: LocalObjectStore(root: LocalObjectStore.path(flag: dataDir, environment: environment))) }
+    func repository() -> ModelRepository {
+        ModelRepository(store: LocalObjectStore(root: LocalObjectStore.path(flag: dataDir, environment: environment)))
+    }
 }
 
 /// Runs a command body; a `FunkoError` becomes one line on stderr and exit code 1.
@@ -47,12 +56,15 @@ func printJSON<T: Encodable>(_ value: T) throws { print(try JSON.encode(value, p
 
 func parseAsOf(_ s: String?) throws -> EpochSeconds {
     guard let s else { return Time.now() }
-    guard let t = Time.parseISO8601(s) else { throw FunkoError.badRequest("--as-of \"\(s)\" is not an ISO 8601 date or date-time") }
+    guard let t = Time.parseISO8601(s) else {
+        throw FunkoError.badRequest("--as-of \"\(s)\" is not an ISO 8601 date or date-time")
+    }
     return t
 }
 
 struct Generate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate a deterministic sample catalog and sales history.")
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a deterministic sample catalog and sales history.")
     @OptionGroup var options: StoreOptions
     @Option(help: "Number of Pops in the catalog.") var pops = 2000
     @Option(help: "Days of sales history.") var days = 1095
@@ -64,9 +76,13 @@ struct Generate: ParsableCommand {
         try FunkoCLI.run {
             guard pops > 0, days > 0 else { throw FunkoError.badRequest("--pops and --days must be positive") }
             var config = MarketGenerator.Config()
-            config.pops = pops; config.days = days; config.seed = seed
+            config.pops = pops
+            config.days = days
+            config.seed = seed
             if let end {
-                guard let t = Time.parseISO8601(end) else { throw FunkoError.badRequest("--end \"\(end)\" is not a date (YYYY-MM-DD)") }
+                guard let t = Time.parseISO8601(end) else {
+                    throw FunkoError.badRequest("--end \"\(end)\" is not a date (YYYY-MM-DD)")
+                }
                 config.endDay = Time.dayNumber(t)
             }
             let generator = MarketGenerator(config: config)
@@ -74,34 +90,50 @@ struct Generate: ParsableCommand {
             let result = try generator.write(to: store, progress: Progress("Generating sales", total: pops))
             if let csv { try CSVExport.write(generator, folder: csv) }
             let counts = try store.counts()
-            print("generated \(generator.catalog.count) Pops (\(result.pops.inserted) new) and \(result.sales) new sales (seed \(seed)); the database now holds \(counts.pops) Pops and \(counts.sales) sales from \(counts.firstSale ?? "-") to \(counts.lastSale ?? "-")")
+            print(
+                "generated \(generator.catalog.count) Pops (\(result.pops.inserted) new) and \(result.sales) new sales (seed \(seed)); the database now holds \(counts.pops) Pops and \(counts.sales) sales from \(counts.firstSale ?? "-") to \(counts.lastSale ?? "-")"
+            )
         }
     }
 }
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import catalog and sales CSV files (idempotent, transactional).")
+    static let configuration = CommandConfiguration(
+        abstract: "Import catalog and sales CSV files (idempotent, transactional).")
     @OptionGroup var options: StoreOptions
-    @Option(help: "Catalog CSV: \(Importer.catalogRequired.joined(separator: ",")) [+ \(Importer.catalogOptional.joined(separator: ","))]") var catalog: String?
-    @Option(help: "Sales CSV: \(Importer.salesRequired.joined(separator: ",")) [+ \(Importer.salesOptional.joined(separator: ","))]") var sales: String?
+    @Option(
+        help:
+            "Catalog CSV: \(Importer.catalogRequired.joined(separator: ",")) [+ \(Importer.catalogOptional.joined(separator: ","))]"
+    ) var catalog: String?
+    @Option(
+        help:
+            "Sales CSV: \(Importer.salesRequired.joined(separator: ",")) [+ \(Importer.salesOptional.joined(separator: ","))]"
+    ) var sales: String?
     @Flag(help: "Refuse the whole import if any row is bad.") var strict = false
 
     func run() throws {
         try FunkoCLI.run {
-            guard catalog != nil || sales != nil else { throw FunkoError.badRequest("give --catalog FILE, --sales FILE, or both") }
+            guard catalog != nil || sales != nil else {
+                throw FunkoError.badRequest("give --catalog FILE, --sales FILE, or both")
+            }
             let store = try options.openStore()
             let report = try Importer(store: store).run(
-                catalog: try catalog.map { ($0, try Files.read($0)) }, sales: try sales.map { ($0, try Files.read($0)) }, strict: strict)
+                catalog: try catalog.map { ($0, try Files.read($0)) },
+                sales: try sales.map { ($0, try Files.read($0)) }, strict: strict)
             for r in report.rejected { writeStderr("rejected \(r)\n") }
-            print("catalog: \(report.pops.inserted) new, \(report.pops.updated) updated, \(report.pops.unchanged) unchanged; sales: \(report.salesInserted) new, \(report.salesAlreadyPresent) already present; \(report.rejected.count) rejected")
+            print(
+                "catalog: \(report.pops.inserted) new, \(report.pops.updated) updated, \(report.pops.unchanged) unchanged; sales: \(report.salesInserted) new, \(report.salesAlreadyPresent) already present; \(report.rejected.count) rejected"
+            )
         }
     }
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a model, evaluate it, and promote it if it beats the champion.")
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model, evaluate it, and promote it if it beats the champion.")
     @OptionGroup var options: StoreOptions
-    @Option(help: "Target transform: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", ")).") var transform = "log_ratio"
+    @Option(help: "Target transform: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var transform = "log_ratio"
     @Option(help: "Maximum boosting rounds (early stopping picks the best).") var maxRounds = 2000
     @Option(help: "Learning rate.") var eta = 0.05
     @Option(help: "Maximum tree depth.") var maxDepth = 7
@@ -112,30 +144,48 @@ struct Train: ParsableCommand {
     func run() throws {
         try FunkoCLI.run {
             guard let t = TargetTransform(rawValue: transform) else {
-                throw FunkoError.badRequest("--transform \"\(transform)\" is not one of \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw FunkoError.badRequest(
+                    "--transform \"\(transform)\" is not one of \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             var config = TrainingConfig()
-            guard ["all", "spec"].contains(features) else { throw FunkoError.badRequest("--features \"\(features)\" is not one of all, spec") }
-            config.transform = t; config.maxRounds = maxRounds; config.learningRate = eta; config.maxDepth = maxDepth
+            guard ["all", "spec"].contains(features) else {
+                throw FunkoError.badRequest("--features \"\(features)\" is not one of all, spec")
+            }
+            config.transform = t
+            config.maxRounds = maxRounds
+            config.learningRate = eta
+            config.maxDepth = maxDepth
             config.specFeaturesOnly = features == "spec"
             let store = try options.openStore()
             let table = try store.salesTable(since: nil)
             let repo = options.repository()
             let now = Time.now()
             let started = Time.monotonic()
-            let model = try Trainer.train(table, config: config, version: try repo.newVersion(at: now), trainedAt: now) { writeStderr("\($0)\n") }
+            let model = try Trainer.train(table, config: config, version: try repo.newVersion(at: now), trainedAt: now)
+            { writeStderr("\($0)\n") }
             try repo.save(model)
-            let decision = try Champion.decide(candidate: model, table: table, repository: repo, force: forcePromote, now: now)
-            if json { try printJSON(model.evaluation); return }
-            print("model \(model.metadata.version) trained on \(model.metadata.windows["train"]!.rows) sales in \(Int(Time.monotonic() - started))s, saved to \(repo.store.description)/models/\(model.metadata.version)/")
+            let decision = try Champion.decide(
+                candidate: model, table: table, repository: repo, force: forcePromote, now: now)
+            if json {
+                try printJSON(model.evaluation)
+                return
+            }
+            print(
+                "model \(model.metadata.version) trained on \(model.metadata.windows["train"]!.rows) sales in \(Int(Time.monotonic() - started))s, saved to \(repo.store.description)/models/\(model.metadata.version)/"
+            )
             printEvaluation(model.evaluation, segments: false)
-            print(decision.promoted ? "promoted to champion: \(decision.reason)" : "kept champion \(decision.champion ?? "-"): \(decision.reason)")
+            print(
+                decision.promoted
+                    ? "promoted to champion: \(decision.reason)"
+                    : "kept champion \(decision.champion ?? "-"): \(decision.reason)")
         }
     }
 }
 
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Score a model and the naive baselines on its held-out window.")
+    static let configuration = CommandConfiguration(
+        abstract: "Score a model and the naive baselines on its held-out window.")
     @OptionGroup var options: StoreOptions
     @Option(help: "Model version (default: the champion).") var version: String?
     @Flag(help: "Print JSON: {rows, model, baselines, segments}.") var json = false
@@ -146,16 +196,26 @@ struct Evaluate: ParsableCommand {
             let model = try repo.load(version: version)
             let store = try options.openStore()
             let table = try store.salesTable(since: nil)
-            guard table.count > 0 else { throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first") }
+            guard table.count > 0 else {
+                throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
+            }
             // Recompute from the store with the saved model: proves the artifacts, not a cached file.
             let window = model.metadata.windows["test"]!
-            let from = Time.parseISO8601(window.from) ?? 0, until = Time.parseISO8601(window.until) ?? Int64.max
+            let from = Time.parseISO8601(window.from) ?? 0
+            let until = Time.parseISO8601(window.until) ?? Int64.max
             let idx = table.soldAt.indices.filter { table.soldAt[$0] >= from && table.soldAt[$0] < until }
-            guard !idx.isEmpty else { throw FunkoError.badRequest("no sales in the model's test window \(window.from) .. \(window.until): was the database replaced?") }
+            guard !idx.isEmpty else {
+                throw FunkoError.badRequest(
+                    "no sales in the model's test window \(window.from) .. \(window.until): was the database replaced?")
+            }
             let rows = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(idx)
-            let report = try Evaluator.evaluate(model: model.booster, metadata: model.metadata, features: rows,
-                                                actual: idx.map { table.price[$0] }, pops: idx.map { table.pops[Int(table.pop[$0])] })
-            if json { try printJSON(report); return }
+            let report = try Evaluator.evaluate(
+                model: model.booster, metadata: model.metadata, features: rows,
+                actual: idx.map { table.price[$0] }, pops: idx.map { table.pops[Int(table.pop[$0])] })
+            if json {
+                try printJSON(report)
+                return
+            }
             print("model \(model.metadata.version), test window \(window.from) .. \(window.until)")
             printEvaluation(report, segments: true)
         }
@@ -168,14 +228,20 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool) {
         let p = pow(10.0, Double(digits))
         let x = (v * p).rounded() / p
         var s = String(x)
-        if let dot = s.firstIndex(of: ".") { let d = s.distance(from: dot, to: s.endIndex) - 1; if d < digits { s += String(repeating: "0", count: digits - d) } }
+        if let dot = s.firstIndex(of: ".") {
+            let d = s.distance(from: dot, to: s.endIndex) - 1
+            if d < digits { s += String(repeating: "0", count: digits - d) }
+        }
         return s
     }
     print("held-out rows: \(r.rows)")
-    print(pad("predictor", 32) + pad("MAE $", 10) + pad("RMSE $", 10) + pad("R²", 8) + pad("MAPE %", 9) + "80% interval coverage")
+    print(
+        pad("predictor", 32) + pad("MAE $", 10) + pad("RMSE $", 10) + pad("R²", 8) + pad("MAPE %", 9)
+            + "80% interval coverage")
     func line(_ name: String, _ m: Metrics) {
-        print(pad(name, 32) + pad(fmt(m.mae), 10) + pad(fmt(m.rmse), 10) + pad(fmt(m.r2, 3), 8) + pad(fmt(m.mape, 1), 9)
-              + (m.intervalCoverage.map { fmt($0 * 100, 1) + "%" } ?? "-"))
+        print(
+            pad(name, 32) + pad(fmt(m.mae), 10) + pad(fmt(m.rmse), 10) + pad(fmt(m.r2, 3), 8) + pad(fmt(m.mape, 1), 9)
+                + (m.intervalCoverage.map { fmt($0 * 100, 1) + "%" } ?? "-"))
     }
     line("model", r.model)
     for b in Baseline.allCases { if let m = r.baselines[b.rawValue] { line("baseline " + b.rawValue, m) } }
@@ -187,7 +253,9 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool) {
     print("\nby segment (MAE $ / MAPE %):")
     print(pad("segment", 18) + pad("rows", 8) + pad("model", 16) + "last-sale baseline")
     for s in r.segments {
-        print(pad(s.segment, 18) + pad(String(s.rows), 8) + pad("\(fmt(s.model.mae)) / \(fmt(s.model.mape, 1))", 16) + "\(fmt(s.lastSale.mae)) / \(fmt(s.lastSale.mape, 1))")
+        print(
+            pad(s.segment, 18) + pad(String(s.rows), 8) + pad("\(fmt(s.model.mae)) / \(fmt(s.model.mape, 1))", 16)
+                + "\(fmt(s.lastSale.mae)) / \(fmt(s.lastSale.mape, 1))")
     }
 }
 
@@ -202,9 +270,13 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try FunkoCLI.run {
-            let query = try PredictRequest(funkoPopID: id, condition: condition, marketplace: marketplace, futureDays: futureDays).validated()
+            let query = try PredictRequest(
+                funkoPopID: id, condition: condition, marketplace: marketplace, futureDays: futureDays
+            ).validated()
             let store = try options.openStore()
-            guard try store.counts().pops > 0 else { throw FunkoError.badRequest("the database is empty: run `funko generate` or `funko import` first") }
+            guard try store.counts().pops > 0 else {
+                throw FunkoError.badRequest("the database is empty: run `funko generate` or `funko import` first")
+            }
             let service = PriceService(store: store, model: try options.repository().load())
             try printJSON(try service.predict(query, now: try parseAsOf(asOf)))
         }
@@ -253,22 +325,30 @@ struct RetrainOptions: ParsableArguments {
     /// The handler's own wiring (the same settings as retrain-trigger), with the CLI's flags on top.
     func service() throws -> RetrainService {
         var env = options.environment
-        if let db = options.db { env["FUNKO_DB"] = db; env["SUPABASE_DB_URL"] = nil; env["DATABASE_URL"] = nil }
+        if let db = options.db {
+            env["FUNKO_DB"] = db
+            env["SUPABASE_DB_URL"] = nil
+            env["DATABASE_URL"] = nil
+        }
         if let d = options.dataDir { env["FUNKO_DATA_DIR"] = d }
         if let b = aws.bucket { env["MODEL_BUCKET"] = b }
         if let p = aws.prefix { env["MODEL_PREFIX"] = p }
         if let p = aws.profile { env["AWS_PROFILE"] = p }
         if local { env["TRAINING_MODE"] = "local" }
-        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: Logger(quiet: true), loadModel: false)
+        let app = try FunkoApp(
+            settings: try HandlerSettings.fromEnvironment(env), logger: Logger(quiet: true), loadModel: false)
         return try app.retrainService()
     }
 }
 
 struct Retrain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Retrain as the weekly job does: pipeline and quality gate, train (SageMaker with TRAINING_MODE=sagemaker, else libxgboost), compare with the champion, promote only if better.")
+        abstract:
+            "Retrain as the weekly job does: pipeline and quality gate, train (SageMaker with TRAINING_MODE=sagemaker, else libxgboost), compare with the champion, promote only if better."
+    )
     @OptionGroup var retrain: RetrainOptions
-    @Option(help: "Finish this SageMaker training job (evaluate, maybe promote) instead of starting a run.") var job: String?
+    @Option(help: "Finish this SageMaker training job (evaluate, maybe promote) instead of starting a run.") var job:
+        String?
     @Flag(help: "Promote even if the champion scores better or a guard fails.") var forcePromote = false
     @Flag(help: "Print the decision as JSON.") var json = false
 
@@ -276,7 +356,8 @@ struct Retrain: ParsableCommand {
         try FunkoCLI.run {
             let service = try retrain.service()
             let now = Time.now()
-            let outcome = try job.map { try service.complete(job: $0, now: now, force: forcePromote) }
+            let outcome =
+                try job.map { try service.complete(job: $0, now: now, force: forcePromote) }
                 ?? service.run(now: now, force: forcePromote) { writeStderr("\($0)\n") }
             if json { try printJSON(outcome) } else { print("\(outcome.status.rawValue): \(outcome.reason)") }
             if [.rejectedData, .trainingFailed].contains(outcome.status) { throw ExitCode(1) }
@@ -286,7 +367,9 @@ struct Retrain: ParsableCommand {
 
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a previous model again: champion.json (and the SageMaker endpoint when SAGEMAKER_ENDPOINT_NAME is set).")
+        abstract:
+            "Serve a previous model again: champion.json (and the SageMaker endpoint when SAGEMAKER_ENDPOINT_NAME is set)."
+    )
     @OptionGroup var retrain: RetrainOptions
     @Option(help: "Version to restore (default: the champion before the current one).") var to: String?
     @Flag(help: "Print the decision as JSON.") var json = false
@@ -301,7 +384,9 @@ struct Rollback: ParsableCommand {
 
 struct Pipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a versioned dataset: store → features → data-quality gate → datasets/<version>/ train, validation and test CSV (SageMaker format), schema.json, quality.json.")
+        abstract:
+            "Build a versioned dataset: store → features → data-quality gate → datasets/<version>/ train, validation and test CSV (SageMaker format), schema.json, quality.json."
+    )
     @OptionGroup var retrain: RetrainOptions
     @Flag(help: "Print the quality report as JSON.") var json = false
 
@@ -320,7 +405,9 @@ struct Pipeline: ParsableCommand {
             try FunkoModel.Pipeline.write(dataset, to: service.repository.store)
             let s = dataset.data.split
             if !json {
-                print("dataset \(version): \(table.count) sales → \(s.train.count) train / \(s.validation.count) validation / \(s.test.count) test rows in \(formatCents(Time.monotonic() - started)) s; quality gate passed (\(dataset.quality.checks.count) checks); written to \(service.repository.store.description)/\(FunkoModel.Pipeline.prefix(version))")
+                print(
+                    "dataset \(version): \(table.count) sales → \(s.train.count) train / \(s.validation.count) validation / \(s.test.count) test rows in \(formatCents(Time.monotonic() - started)) s; quality gate passed (\(dataset.quality.checks.count) checks); written to \(service.repository.store.description)/\(FunkoModel.Pipeline.prefix(version))"
+                )
             }
         }
     }
@@ -328,7 +415,9 @@ struct Pipeline: ParsableCommand {
 
 struct Drift: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Population stability index of the features and predictions of stored sales against the model's training rows.")
+        abstract:
+            "Population stability index of the features and predictions of stored sales against the model's training rows."
+    )
     @OptionGroup var options: StoreOptions
     @Option(help: "First day, YYYY-MM-DD (default: 30 days before --to).") var from: String?
     @Option(help: "Day after the last, YYYY-MM-DD (default: now).") var to: String?
@@ -339,7 +428,9 @@ struct Drift: ParsableCommand {
         try FunkoCLI.run {
             func day(_ s: String?, _ flag: String) throws -> EpochSeconds? {
                 guard let s else { return nil }
-                guard let t = Time.parseISO8601(s) else { throw FunkoError.badRequest("--\(flag) \"\(s)\" is not a date (YYYY-MM-DD)") }
+                guard let t = Time.parseISO8601(s) else {
+                    throw FunkoError.badRequest("--\(flag) \"\(s)\" is not a date (YYYY-MM-DD)")
+                }
                 return t
             }
             let until = try day(to, "to") ?? Time.now()
@@ -348,25 +439,44 @@ struct Drift: ParsableCommand {
             let model = try options.repository().load(version: version)
             let table = try options.openStore().salesTable(since: nil)
             let idx = table.soldAt.indices.filter { table.soldAt[$0] >= since && table.soldAt[$0] < until }
-            guard !idx.isEmpty else { throw FunkoError.notFound("no sales from \(Time.iso8601(since)) to \(Time.iso8601(until))") }
+            guard !idx.isEmpty else {
+                throw FunkoError.notFound("no sales from \(Time.iso8601(since)) to \(Time.iso8601(until))")
+            }
             // The rows the model would have been asked for at each sale, point in time.
             let rows = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(idx)
             let raw = try model.booster.predict(rows)
-            let prices = (0..<rows.rows).map { model.metadata.estimate(features: rows, row: $0, prediction: Double(raw[$0])).price }
-            let report = DriftReport(features: rows, predictions: prices, reference: model.metadata.trainingSummary.sales)
-            if json { try printJSON(report); return }
-            print("model \(model.metadata.version): \(report.rows) sales from \(Time.iso8601(since)) to \(Time.iso8601(until)) against \(model.metadata.trainingSummary.rows) training rows")
+            let prices = (0..<rows.rows).map {
+                model.metadata.estimate(features: rows, row: $0, prediction: Double(raw[$0])).price
+            }
+            let report = DriftReport(
+                features: rows, predictions: prices, reference: model.metadata.trainingSummary.sales)
+            if json {
+                try printJSON(report)
+                return
+            }
+            print(
+                "model \(model.metadata.version): \(report.rows) sales from \(Time.iso8601(since)) to \(Time.iso8601(until)) against \(model.metadata.trainingSummary.rows) training rows"
+            )
             print("PSI > \(formatCents(report.threshold)) means drift\n")
             print("predictions".padding(28) + formatPSI(report.predictionPSI))
             let ignored = Set(DriftReport.notSignals.map(\.name))
             for (name, v) in report.featurePSI.sorted(by: { $0.value > $1.value }) {
-                print(name.padding(28) + (ignored.contains(name) ? String((v * 1000).rounded() / 1000) + "  (set by the question or the clock: not a drift signal)" : formatPSI(v)))
+                print(
+                    name.padding(28)
+                        + (ignored.contains(name)
+                            ? String((v * 1000).rounded() / 1000)
+                                + "  (set by the question or the clock: not a drift signal)" : formatPSI(v)))
             }
-            print(report.drifted ? "\nDRIFT: \(([report.predictionPSI > report.threshold ? "predictions" : nil] + report.driftedFeatures.map { Optional($0) }).compactMap { $0 }.joined(separator: ", "))" : "\nno drift")
+            print(
+                report.drifted
+                    ? "\nDRIFT: \(([report.predictionPSI > report.threshold ? "predictions" : nil] + report.driftedFeatures.map { Optional($0) }).compactMap { $0 }.joined(separator: ", "))"
+                    : "\nno drift")
         }
     }
 
-    func formatPSI(_ v: Double) -> String { String((v * 1000).rounded() / 1000) + (v > PSI.threshold ? "  drifted" : "") }
+    func formatPSI(_ v: Double) -> String {
+        String((v * 1000).rounded() / 1000) + (v > PSI.threshold ? "  drifted" : "")
+    }
 }
 
 extension String {

@@ -10,7 +10,8 @@ import LambdaRuntime
 /// `funko serve`: the HTTP API on this machine. Each request becomes the payload-2.0 event API
 /// Gateway would send and goes through the same handler code as the Lambda functions.
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
     @OptionGroup var options: StoreOptions
     @Option(help: "Port to listen on (0 picks a free one).") var port: UInt16 = 8000
     @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
@@ -21,15 +22,22 @@ struct Serve: ParsableCommand {
             if let db = options.db { env["FUNKO_DB"] = db }
             if let dir = options.dataDir { env["FUNKO_DATA_DIR"] = dir }
             let logger = Logger()
-            let function = FunkoFunction(routes: Route.httpRoutes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: logger))
+            let function = FunkoFunction(
+                routes: Route.httpRoutes,
+                app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: logger))
             let address: sockaddr_in
-            do { address = try .inet(ip4: host, port: port) } catch { throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address") }
+            do { address = try .inet(ip4: host, port: port) } catch {
+                throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address")
+            }
             // A parent may start us with SIGTERM/SIGINT blocked (the mask is inherited); a server
             // must still stop when asked.
             var signals = sigset_t()
-            sigemptyset(&signals); sigaddset(&signals, SIGTERM); sigaddset(&signals, SIGINT)
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGTERM)
+            sigaddset(&signals, SIGINT)
             sigprocmask(SIG_UNBLOCK, &signals, nil)
-            let server = HTTPServer(address: address, timeout: 60, logger: .disabled, handler: LocalGateway(function: function))
+            let server = HTTPServer(
+                address: address, timeout: 60, logger: .disabled, handler: LocalGateway(function: function))
             let done = DispatchSemaphore(value: 0)
             var failure: Error?
             Task {
@@ -40,7 +48,9 @@ struct Serve: ParsableCommand {
                 try? await server.waitUntilListening()
                 var actual = port  // --port 0 picks a free one
                 if case .ip4(_, let p) = await server.listeningAddress { actual = p }
-                print("serving http://\(host):\(actual) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops")
+                print(
+                    "serving http://\(host):\(actual) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops"
+                )
                 fflush(stdout)
             }
             done.wait()
@@ -57,8 +67,10 @@ final class LocalGateway: HTTPHandler, @unchecked Sendable {
 
     init(function: FunkoFunction) { self.function = function }
 
-    static let phrases = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
-                          429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"]
+    static let phrases = [
+        200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
+        429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+    ]
 
     func handleRequest(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
         var headers: [String: String] = [:]
@@ -66,15 +78,19 @@ final class LocalGateway: HTTPHandler, @unchecked Sendable {
         var query: [String: String] = [:]
         for q in request.query { query[q.name] = q.value }
         let requestID = UUID().uuidString.lowercased()
-        let event = HTTPEvent(format: .v2, method: request.method.rawValue, path: request.path, query: query, headers: headers,
-                              body: Array(try await request.bodyData), apiRequestID: requestID)
+        let event = HTTPEvent(
+            format: .v2, method: request.method.rawValue, path: request.path, query: query, headers: headers,
+            body: Array(try await request.bodyData), apiRequestID: requestID)
         let bytes = try event.encodedV2(requestID: requestID, time: Time.now())
-        let context = LambdaContext(requestID: requestID, deadlineMilliseconds: Time.nowMilliseconds() + 30_000,
-                                    invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:funko-serve", traceID: nil)
+        let context = LambdaContext(
+            requestID: requestID, deadlineMilliseconds: Time.nowMilliseconds() + 30_000,
+            invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:funko-serve", traceID: nil)
         let answer: [UInt8] = try lock.locked { try function.handle(bytes, context: context) }
         let result = try HTTPResult.decode(answer)
         var out = HTTPHeaders()
         for (k, v) in result.headers { out[HTTPHeader(k)] = v }
-        return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(result.status, phrase: Self.phrases[result.status] ?? ""), headers: out, body: Data(result.body))
+        return FlyingFox.HTTPResponse(
+            statusCode: HTTPStatusCode(result.status, phrase: Self.phrases[result.status] ?? ""), headers: out,
+            body: Data(result.body))
     }
 }

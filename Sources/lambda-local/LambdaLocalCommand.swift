@@ -19,19 +19,25 @@ struct LambdaLocalCommand: AsyncParsableCommand {
     @Option(help: "Seconds an invocation may run (fractions allowed).") var timeout: Double = 30
     @Option(help: "Function name (default: the handler's file name).") var functionName: String?
     @Option(help: "Memory size in MB reported to the handler.") var memory = 128
-    @Option(help: "Invoke once with this file's bytes ('-' for stdin), print the response and exit (1 on a function error).")
+    @Option(
+        help: "Invoke once with this file's bytes ('-' for stdin), print the response and exit (1 on a function error)."
+    )
     var event: String?
     @Argument(parsing: .postTerminator, help: "The handler executable and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("Missing the handler: lambda-local [options] -- HANDLER [ARGS...]") }
+        guard !command.isEmpty else {
+            throw ValidationError("Missing the handler: lambda-local [options] -- HANDLER [ARGS...]")
+        }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
     func run() async throws {
-        let emulator = LambdaEmulator(.init(command: command, host: host, port: port, timeout: timeout,
-                                            functionName: functionName, memoryMB: memory))
+        let emulator = LambdaEmulator(
+            .init(
+                command: command, host: host, port: port, timeout: timeout,
+                functionName: functionName, memoryMB: memory))
         let signals = Self.signals([SIGINT, SIGTERM])
         let stopOnSignal = Task {
             for await signal in signals {
@@ -44,7 +50,8 @@ struct LambdaLocalCommand: AsyncParsableCommand {
         try await emulator.start()
         guard let bytes else {
             let invokeURL = "http://\(host):\(await emulator.port)/2015-03-31/functions/function/invocations"
-            FileHandle.standardError.write(Data("lambda-local: listening on \(host):\(await emulator.port); invoke with POST \(invokeURL)\n".utf8))
+            FileHandle.standardError.write(
+                Data("lambda-local: listening on \(host):\(await emulator.port); invoke with POST \(invokeURL)\n".utf8))
             await stopOnSignal.value
             return
         }
@@ -82,7 +89,7 @@ struct LambdaLocalCommand: AsyncParsableCommand {
                 source.resume()
                 return source
             }
-            continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
+            continuation.onTermination = { _ in for s in sources { s.cancel() } }
         }
     }
 }

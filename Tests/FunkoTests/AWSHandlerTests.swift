@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWSClients
 @testable import FunkoAPI
 @testable import FunkoCore
@@ -25,7 +26,10 @@ import Testing
             try? s3.createBucket(Self.bucket)
             let local = LocalObjectStore(root: HandlerFixture.shared.settings.dataDir)
             let remote = S3ObjectStore(s3: s3, bucket: Self.bucket)
-            for key in ["models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json", "models/champion.json"] {
+            for key in [
+                "models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json",
+                "models/champion.json",
+            ] {
                 try remote.put(key, try local.get(key)!)
             }
         }
@@ -43,7 +47,9 @@ import Testing
     }
 
     /// The embedded model's raw outputs for a request, to queue as the endpoint's answers.
-    func embeddedTargets(ids: [String], condition: Condition, marketplace: Marketplace, futureDays: Int) throws -> [Double] {
+    func embeddedTargets(ids: [String], condition: Condition, marketplace: Marketplace, futureDays: Int) throws
+        -> [Double]
+    {
         let store = try SQLiteStore(path: HandlerFixture.shared.settings.databasePath)
         let model = try ModelRepository(store: LocalObjectStore(root: HandlerFixture.shared.settings.dataDir)).load()
         let now = Time.now()
@@ -51,11 +57,16 @@ import Testing
         var queries: [FeatureQuery] = []
         for (i, id) in ids.enumerated() {
             for s in try store.sales(popID: id, from: 0, until: now) {
-                table.append(pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
+                table.append(
+                    pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
             }
-            queries.append(FeatureQuery(pop: Int32(i), time: now + Int64(futureDays) * secondsPerDay, windowEnd: now, condition: condition, marketplace: marketplace))
+            queries.append(
+                FeatureQuery(
+                    pop: Int32(i), time: now + Int64(futureDays) * secondsPerDay, windowEnd: now, condition: condition,
+                    marketplace: marketplace))
         }
-        return try model.predictTargets(FeatureBuilder.rows(for: queries, sales: table, encoders: model.metadata.vocabularies), deadline: nil)
+        return try model.predictTargets(
+            FeatureBuilder.rows(for: queries, sales: table, encoders: model.metadata.vocabularies), deadline: nil)
     }
 
     func embeddedAnswer(_ function: String, _ event: [UInt8]) throws -> String {
@@ -66,13 +77,18 @@ import Testing
     @Test func predictAndBatchBinariesCallTheEndpointAndAnswerLikeEmbedded() async throws {
         _ = try artifactsInS3()
         let single = try embeddedTargets(ids: ["10001"], condition: .mint, marketplace: .ebay, futureDays: 30)
-        let batch = try embeddedTargets(ids: ["10001", "10002", "10003", "10004"], condition: .nearMint, marketplace: .whatnot, futureDays: 7)
+        let batch = try embeddedTargets(
+            ids: ["10001", "10002", "10003", "10004"], condition: .nearMint, marketplace: .whatnot, futureDays: 7)
         // What SageMaker's XGBoost container would answer for these rows: one value per line.
-        try moto.queueEndpointResults([single.map { "\($0)" }.joined(separator: "\n"), batch.map { "\($0)" }.joined(separator: "\n")])
+        try moto.queueEndpointResults([
+            single.map { "\($0)" }.joined(separator: "\n"), batch.map { "\($0)" }.joined(separator: "\n"),
+        ])
 
         for (function, sample) in [("predict", SampleEvent.all[0]), ("predict-batch", SampleEvent.all[6])] {
-            let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/\(function)"], port: 0, timeout: 30, functionName: function,
-                                         environment: sagemakerEnvironment()))
+            let e = LambdaEmulator(
+                .init(
+                    command: ["\(HandlerBinaryTests.binDir)/\(function)"], port: 0, timeout: 30, functionName: function,
+                    environment: sagemakerEnvironment()))
             try await e.start()
             let answer = try await e.invoke(sample.bytes)
             await e.stop()
@@ -80,8 +96,10 @@ import Testing
             let body = String(decoding: result.body, as: UTF8.self)
             #expect(result.status == 200, "\(function): \(body)")
             // Same prices, ranges and confidence as the in-process model (dates aside).
-            func strip(_ s: String) -> String { s.replacingOccurrences(of: #""prediction_date":"[^"]*""#, with: "", options: .regularExpression)
-                .replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression) }
+            func strip(_ s: String) -> String {
+                s.replacingOccurrences(of: #""prediction_date":"[^"]*""#, with: "", options: .regularExpression)
+                    .replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression)
+            }
             #expect(strip(body) == strip(try embeddedAnswer(function, sample.bytes)), "\(function)")
         }
     }
@@ -89,22 +107,31 @@ import Testing
     @Test func modelStatusReportsTheEndpointsRealStatus() async throws {
         _ = try artifactsInS3()
         let sm = SageMakerClient(config: moto.config)
-        try sm.createModel(name: "status-m", image: SageMakerClient.xgboostImage(region: "us-east-1")!, modelDataURL: "s3://\(Self.bucket)/models/fixture/model.tar.gz",
-                           roleARN: "arn:aws:iam::123456789012:role/sm")
+        try sm.createModel(
+            name: "status-m", image: SageMakerClient.xgboostImage(region: "us-east-1")!,
+            modelDataURL: "s3://\(Self.bucket)/models/fixture/model.tar.gz",
+            roleARN: "arn:aws:iam::123456789012:role/sm")
         try sm.createEndpointConfig(name: "status-c", modelName: "status-m", instanceType: "ml.t2.medium")
         try sm.createEndpoint(name: "status-endpoint", configName: "status-c")
-        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
-                                     environment: sagemakerEnvironment(endpoint: "status-endpoint")))
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
+                environment: sagemakerEnvironment(endpoint: "status-endpoint")))
         try await e.start()
-        let status = String(decoding: try HTTPResult.decode(try await e.invoke(SampleEvent.all[9].bytes).body).body, as: UTF8.self)
+        let status = String(
+            decoding: try HTTPResult.decode(try await e.invoke(SampleEvent.all[9].bytes).body).body, as: UTF8.self)
         #expect(status.contains(#""endpoint":{"name":"status-endpoint","status":"InService"}"#), "\(status)")
         #expect(status.contains(#""inference_mode":"sagemaker""#) && status.contains(#""model_version":"fixture""#))
         await e.stop()
-        let missing = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
-                                           environment: sagemakerEnvironment(endpoint: "no-such-endpoint")))
+        let missing = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
+                environment: sagemakerEnvironment(endpoint: "no-such-endpoint")))
         try await missing.start()
         let health = try HTTPResult.decode(try await missing.invoke(SampleEvent.all[8].bytes).body)
-        #expect(health.status == 503 && String(decoding: health.body, as: UTF8.self).contains("endpoint no-such-endpoint is NotFound"))
+        #expect(
+            health.status == 503
+                && String(decoding: health.body, as: UTF8.self).contains("endpoint no-such-endpoint is NotFound"))
         await missing.stop()
     }
 
@@ -113,7 +140,10 @@ import Testing
         let proxy = try await FaultProxy(target: moto.endpoint, script: [.hang(30), .hang(30)])
         var env = sagemakerEnvironment(runtimeURL: proxy.endpoint)
         env["SAGEMAKER_TIMEOUT_SECONDS"] = "1"
-        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 10, functionName: "predict", environment: env))
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 10, functionName: "predict",
+                environment: env))
         try await e.start()
         let start = Time.monotonic()
         let answer = try await e.invoke(SampleEvent.all[0].bytes)
@@ -122,7 +152,9 @@ import Testing
         #expect(!answer.functionError && elapsed < 5, "took \(elapsed) s")
         let result = try HTTPResult.decode(answer.body)
         let body = String(decoding: result.body, as: UTF8.self)
-        #expect(result.status == 503 && body.contains("SageMaker endpoint funko-endpoint did not answer in time"), "\(body)")
+        #expect(
+            result.status == 503 && body.contains("SageMaker endpoint funko-endpoint did not answer in time"), "\(body)"
+        )
         await proxy.server.stop()
     }
 
@@ -135,34 +167,57 @@ import Testing
         env["FUNKO_DATA_DIR"] = HandlerFixture.shared.settings.dataDir
         env["FUNKO_DB"] = HandlerFixture.shared.settings.databasePath
         env["CI"] = "1"
-        let push = try runProcess(funkoBinary, ["artifacts", "push", "--bucket", "cli-artifacts", "--prefix", "funko"], env: env)
+        let push = try runProcess(
+            funkoBinary, ["artifacts", "push", "--bucket", "cli-artifacts", "--prefix", "funko"], env: env)
         #expect(push.status == 0, "\(push.stderr)")
         #expect(try s3.getObject(bucket: "cli-artifacts", key: "funko/models/champion.json") != nil)
         let dir = TempDir()
         env["FUNKO_DATA_DIR"] = dir.path
-        let pull = try runProcess(funkoBinary, ["artifacts", "pull", "--bucket", "cli-artifacts", "--prefix", "funko"], env: env)
+        let pull = try runProcess(
+            funkoBinary, ["artifacts", "pull", "--bucket", "cli-artifacts", "--prefix", "funko"], env: env)
         #expect(pull.status == 0, "\(pull.stderr)")
         for key in ["models/champion.json", "models/fixture/model.tar.gz", "models/fixture/metadata.json"] {
-            #expect(try Files.read(dir.file(key)) == Files.read("\(HandlerFixture.shared.settings.dataDir)/\(key)"), "\(key)")
+            #expect(
+                try Files.read(dir.file(key)) == Files.read("\(HandlerFixture.shared.settings.dataDir)/\(key)"),
+                "\(key)")
         }
-        let deploy = try runProcess(funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--prefix", "funko", "--endpoint-name", "cli-endpoint",
-                                                  "--role-arn", "arn:aws:iam::123456789012:role/sm", "--poll-interval", "0.1"], env: env)
+        let deploy = try runProcess(
+            funkoBinary,
+            [
+                "deploy", "--bucket", "cli-artifacts", "--prefix", "funko", "--endpoint-name", "cli-endpoint",
+                "--role-arn", "arn:aws:iam::123456789012:role/sm", "--poll-interval", "0.1",
+            ], env: env)
         #expect(deploy.status == 0, "\(deploy.stderr)")
-        #expect(deploy.stdout.contains("creating endpoint cli-endpoint with model fixture") && deploy.stdout.contains("is InService"))
+        #expect(
+            deploy.stdout.contains("creating endpoint cli-endpoint with model fixture")
+                && deploy.stdout.contains("is InService"))
         // A second deploy updates the endpoint in place. moto has no UpdateEndpoint, so the proxy
         // answers that call (the fourth SageMaker request) and forwards the rest.
-        let proxy = try await FaultProxy(target: moto.endpoint, script: [.forward, .forward, .forward, .status(200, #"{"EndpointArn":"x"}"#)])
+        let proxy = try await FaultProxy(
+            target: moto.endpoint, script: [.forward, .forward, .forward, .status(200, #"{"EndpointArn":"x"}"#)])
         var viaProxy = env
         viaProxy["AWS_ENDPOINT_URL_SAGEMAKER"] = proxy.endpoint
-        let again = try await onThread { try runProcess(funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--prefix", "funko", "--endpoint-name", "cli-endpoint",
-                                                                          "--role-arn", "arn:aws:iam::123456789012:role/sm", "--poll-interval", "0.1"], env: viaProxy) }
+        let again = try await onThread {
+            try runProcess(
+                funkoBinary,
+                [
+                    "deploy", "--bucket", "cli-artifacts", "--prefix", "funko", "--endpoint-name", "cli-endpoint",
+                    "--role-arn", "arn:aws:iam::123456789012:role/sm", "--poll-interval", "0.1",
+                ], env: viaProxy)
+        }
         #expect(again.stdout.contains("updating endpoint cli-endpoint"), "\(again.stdout) \(again.stderr)")
-        #expect(Array(proxy.amzTargets.prefix(4)) == ["SageMaker.DescribeEndpoint", "SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "SageMaker.UpdateEndpoint"])
+        #expect(
+            Array(proxy.amzTargets.prefix(4)) == [
+                "SageMaker.DescribeEndpoint", "SageMaker.CreateModel", "SageMaker.CreateEndpointConfig",
+                "SageMaker.UpdateEndpoint",
+            ])
         await proxy.server.stop()
-        let noRole = try runProcess(funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--endpoint-name", "x"], env: env)
+        let noRole = try runProcess(
+            funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--endpoint-name", "x"], env: env)
         #expect(noRole.status == 1 && noRole.stderr.contains("no execution role: pass --role-arn"))
         var noCreds = env
-        noCreds["AWS_ACCESS_KEY_ID"] = nil; noCreds["AWS_SECRET_ACCESS_KEY"] = nil
+        noCreds["AWS_ACCESS_KEY_ID"] = nil
+        noCreds["AWS_SECRET_ACCESS_KEY"] = nil
         let denied = try runProcess(funkoBinary, ["artifacts", "pull", "--bucket", "cli-artifacts"], env: noCreds)
         #expect(denied.status == 1 && denied.stderr.contains("no AWS credentials"), "\(denied.stderr)")
     }

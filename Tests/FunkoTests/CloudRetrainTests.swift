@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWSClients
 @testable import FunkoCore
 @testable import FunkoFeatures
@@ -36,7 +37,8 @@ import Testing
     /// A bucket with a deliberately weak champion (one boosting round) already on an endpoint.
     func deployment() async throws -> Deployment {
         let dir = TempDir()
-        try FileManager.default.copyItem(atPath: HandlerFixture.shared.settings.databasePath, toPath: dir.file("funko.sqlite"))
+        try FileManager.default.copyItem(
+            atPath: HandlerFixture.shared.settings.databasePath, toPath: dir.file("funko.sqlite"))
         let bucket = "retrain-\(UUID().uuidString.prefix(8).lowercased())"
         let endpoint = "funko-\(UUID().uuidString.prefix(8).lowercased())"
         let s3 = S3Client(config: moto.config)
@@ -45,19 +47,28 @@ import Testing
         var weak = quickConfig()
         weak.maxRounds = 1
         let now = Time.now()
-        let champion = try Trainer.train(try SQLiteStore(path: dir.file("funko.sqlite")).salesTable(since: nil), config: weak,
-                                         version: "weak", trainedAt: now - 86_400)
+        let champion = try Trainer.train(
+            try SQLiteStore(path: dir.file("funko.sqlite")).salesTable(since: nil), config: weak,
+            version: "weak", trainedAt: now - 86_400)
         try repo.save(champion)
         try repo.promote("weak", reason: "test champion", at: now - 86_400)
-        var first = EndpointDeployment(sagemaker: SageMakerClient(config: moto.config), endpointName: endpoint, roleARN: Self.role,
-                                       image: SageMakerClient.xgboostImage(region: moto.region)!)
+        var first = EndpointDeployment(
+            sagemaker: SageMakerClient(config: moto.config), endpointName: endpoint, roleARN: Self.role,
+            image: SageMakerClient.xgboostImage(region: moto.region)!)
         // Retraining never creates the endpoint (Terraform does): only a first deploy may.
-        #expect(throws: FunkoError.self) { try first.deploy(version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now) }
+        #expect(throws: FunkoError.self) {
+            try first.deploy(version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now)
+        }
         first.createIfMissing = true
-        #expect(try first.deploy(version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now - 86_400).created)
+        #expect(
+            try first.deploy(
+                version: "weak", modelDataURL: "s3://\(bucket)/models/weak/model.tar.gz", now: now - 86_400
+            ).created)
 
         let proxy = try await FaultProxy(target: moto.endpoint, script: [])
-        proxy.answer("SageMaker.UpdateEndpoint", body: #"{"EndpointArn":"arn:aws:sagemaker:us-east-1:123456789012:endpoint/\#(endpoint)"}"#)
+        proxy.answer(
+            "SageMaker.UpdateEndpoint",
+            body: #"{"EndpointArn":"arn:aws:sagemaker:us-east-1:123456789012:endpoint/\#(endpoint)"}"#)
         var env = moto.environment
         env["FUNKO_DB"] = dir.file("funko.sqlite")
         env["MODEL_BUCKET"] = bucket
@@ -69,7 +80,9 @@ import Testing
     }
 
     func retrainTrigger(_ d: Deployment) throws -> FunkoFunction {
-        FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(d.env), logger: Logger()))
+        FunkoFunction(
+            routes: [.retrain],
+            app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(d.env), logger: Logger()))
     }
 
     func invoke(_ f: FunkoFunction, _ event: [UInt8]) throws -> RetrainOutcome {
@@ -91,51 +104,81 @@ import Testing
             channels[c["ChannelName"]?.string ?? ""] = c["DataSource"]?["S3DataSource"]?["S3Uri"]?.string
         }
         var hp = described["HyperParameters"]?.objectOfStrings ?? [:]
-        if let rounds { hp["num_round"] = String(rounds); hp["early_stopping_rounds"] = nil }
+        if let rounds {
+            hp["num_round"] = String(rounds)
+            hp["early_stopping_rounds"] = nil
+        }
         for (name, uri) in channels {
             let key = String(uri.dropFirst("s3://\(d.bucket)/".count))
             #expect(try d.s3.downloadFile(bucket: d.bucket, key: key, to: d.dir.file("\(name).csv")))
         }
         try Files.write(d.dir.file("hp.json"), try JSON.encode(hp))
         let python = ProcessInfo.processInfo.environment["FUNKO_PYTHON"] ?? "\(packageRoot)/.venv/bin/python"
-        let r = try runProcess(python, ["\(packageRoot)/Tests/python/sagemaker_train.py", d.dir.file("train.csv"), d.dir.file("validation.csv"),
-                                        d.dir.file("hp.json"), d.dir.file("model.tar.gz")])
+        let r = try runProcess(
+            python,
+            [
+                "\(packageRoot)/Tests/python/sagemaker_train.py", d.dir.file("train.csv"), d.dir.file("validation.csv"),
+                d.dir.file("hp.json"), d.dir.file("model.tar.gz"),
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let artifact = try sm.describeTrainingJob(job).modelArtifacts!
         #expect(artifact == "s3://\(d.bucket)/training-output/\(job)/output/model.tar.gz")
-        try d.s3.putObject(bucket: d.bucket, key: String(artifact.dropFirst("s3://\(d.bucket)/".count)), bytes: try Files.read(d.dir.file("model.tar.gz")))
+        try d.s3.putObject(
+            bucket: d.bucket, key: String(artifact.dropFirst("s3://\(d.bucket)/".count)),
+            bytes: try Files.read(d.dir.file("model.tar.gz")))
     }
 
     @Test func scheduleStartsATrainingJobAndABetterCandidateIsPromotedOntoTheEndpoint() async throws {
         let d = try await deployment()
         let f = try retrainTrigger(d)
-        let started = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        let started = try await onThread {
+            try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json"))
+        }
         #expect(started.status == .trainingStarted && started.quality?.passed == true, "\(started.reason)")
-        let version = try #require(started.dataset), job = try #require(started.trainingJob)
+        let version = try #require(started.dataset)
+        let job = try #require(started.trainingJob)
         #expect(job == "funko-train-\(version)")
 
         // The dataset in S3: SageMaker CSV (label first, no header, 27 features) and its schema.
-        let schema = try JSON.decode(DatasetSchema.self, from: try d.s3.getObject(bucket: d.bucket, key: "datasets/\(version)/schema.json")!)
-        let train = String(decoding: try d.s3.getObject(bucket: d.bucket, key: "datasets/\(version)/train.csv")!, as: UTF8.self)
+        let schema = try JSON.decode(
+            DatasetSchema.self, from: try d.s3.getObject(bucket: d.bucket, key: "datasets/\(version)/schema.json")!)
+        let train = String(
+            decoding: try d.s3.getObject(bucket: d.bucket, key: "datasets/\(version)/train.csv")!, as: UTF8.self)
         let lines = train.split(separator: "\n")
         #expect(lines.count == schema.windows["train"]!.rows && lines.count > 1000)
-        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 1 + Feature.allCases.count })
+        #expect(
+            lines.allSatisfy {
+                $0.split(separator: ",", omittingEmptySubsequences: false).count == 1 + Feature.allCases.count
+            })
         #expect(Double(lines[0].split(separator: ",")[0]) != nil)  // a label, not a header
         #expect(try d.s3.headObject(bucket: d.bucket, key: "datasets/\(version)/quality.json") != nil)
         #expect(try d.s3.headObject(bucket: d.bucket, key: "datasets/\(version)/test.csv") != nil)
 
         // The training job as SageMaker received it.
-        let described = try SageMakerClient(config: moto.config).call("DescribeTrainingJob", ["TrainingJobName": .string(job)])
-        #expect(described["AlgorithmSpecification"]?["TrainingImage"]?.string == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+        let described = try SageMakerClient(config: moto.config).call(
+            "DescribeTrainingJob", ["TrainingJobName": .string(job)])
+        #expect(
+            described["AlgorithmSpecification"]?["TrainingImage"]?.string
+                == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
         #expect(described["ResourceConfig"]?["InstanceType"]?.string == "ml.m5.large")
         #expect(described["RoleArn"]?.string == Self.role)
-        let channels = (described["InputDataConfig"]?.array ?? []).map { ($0["ChannelName"]?.string ?? "", $0["DataSource"]?["S3DataSource"]?["S3Uri"]?.string ?? "", $0["ContentType"]?.string ?? "") }
+        let channels = (described["InputDataConfig"]?.array ?? []).map {
+            (
+                $0["ChannelName"]?.string ?? "", $0["DataSource"]?["S3DataSource"]?["S3Uri"]?.string ?? "",
+                $0["ContentType"]?.string ?? ""
+            )
+        }
         #expect(channels.map(\.0) == ["train", "validation"])
-        #expect(channels.map(\.1) == ["s3://\(d.bucket)/datasets/\(version)/train.csv", "s3://\(d.bucket)/datasets/\(version)/validation.csv"])
+        #expect(
+            channels.map(\.1) == [
+                "s3://\(d.bucket)/datasets/\(version)/train.csv", "s3://\(d.bucket)/datasets/\(version)/validation.csv",
+            ])
         #expect(channels.allSatisfy { $0.2 == "text/csv" })
         let hp = described["HyperParameters"]?.objectOfStrings ?? [:]
         #expect(hp == TrainingConfig().sageMakerHyperparameters)
-        #expect(hp["objective"] == "reg:squarederror" && hp["num_round"] == "2000" && hp["early_stopping_rounds"] == "50" && hp["max_depth"] == "7")
+        #expect(
+            hp["objective"] == "reg:squarederror" && hp["num_round"] == "2000" && hp["early_stopping_rounds"] == "50"
+                && hp["max_depth"] == "7")
 
         try await onThread { try trainCandidate(d, job: job) }
         let before = try d.repository.champion()
@@ -148,10 +191,16 @@ import Testing
         let deployed = try #require(outcome.deployment)
         #expect(!deployed.created && deployed.endpoint == d.endpoint && deployed.endpointConfig.contains(version))
         let targets = d.proxy.amzTargets
-        #expect(targets.suffix(4) == ["SageMaker.DescribeEndpoint", "SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "SageMaker.UpdateEndpoint"])
-        let config = try SageMakerClient(config: moto.config).call("DescribeEndpointConfig", ["EndpointConfigName": .string(deployed.endpointConfig)])
+        #expect(
+            targets.suffix(4) == [
+                "SageMaker.DescribeEndpoint", "SageMaker.CreateModel", "SageMaker.CreateEndpointConfig",
+                "SageMaker.UpdateEndpoint",
+            ])
+        let config = try SageMakerClient(config: moto.config).call(
+            "DescribeEndpointConfig", ["EndpointConfigName": .string(deployed.endpointConfig)])
         #expect(config["ProductionVariants"]?.array?.first?["InstanceType"]?.string == "ml.t2.medium")
-        let model = try SageMakerClient(config: moto.config).call("DescribeModel", ["ModelName": .string(deployed.model)])
+        let model = try SageMakerClient(config: moto.config).call(
+            "DescribeModel", ["ModelName": .string(deployed.model)])
         #expect(model["PrimaryContainer"]?["ModelDataUrl"]?.string == "s3://\(d.bucket)/models/\(version)/model.tar.gz")
         // The candidate's artifacts: our metadata and evaluation next to the served trees.
         let metadata = try d.repository.metadata(version: version)
@@ -163,7 +212,8 @@ import Testing
         // and the previous metadata must go with them; once the endpoint runs the champion's
         // config, the champion's metadata serves.
         var serving = d.env
-        serving["INFERENCE_MODE"] = "sagemaker"; serving["TRAINING_MODE"] = nil
+        serving["INFERENCE_MODE"] = "sagemaker"
+        serving["TRAINING_MODE"] = nil
         let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(serving), logger: Logger())
         #expect(app.currentModel(logger: Logger())?.metadata.version == before?.version)
         let live = try #require(try SageMakerClient(config: moto.config).describeEndpoint(d.endpoint)?.configName)
@@ -201,9 +251,12 @@ import Testing
         #expect(outcome.reason.contains("is not below champion MAE"), "\(outcome.reason)")
         #expect(try d.repository.champion() == champion)
         let newCalls = Array(d.proxy.amzTargets.dropFirst(calls))
-        #expect(!newCalls.contains("SageMaker.UpdateEndpoint") && !newCalls.contains("SageMaker.CreateModel"), "\(newCalls)")
+        #expect(
+            !newCalls.contains("SageMaker.UpdateEndpoint") && !newCalls.contains("SageMaker.CreateModel"), "\(newCalls)"
+        )
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
-        #expect(log.last == outcome && log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted, .keptChampion])
+        #expect(
+            log.last == outcome && log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted, .keptChampion])
     }
 
     /// A missed completion event: the next schedule finishes the pending job before starting a new one.
@@ -224,13 +277,21 @@ import Testing
         let d = try await deployment()
         let f = try retrainTrigger(d)
         let unknown = try await onThread { () -> FunkoError? in
-            do { _ = try invoke(f, completionEvent(job: "someone-elses-job")); return nil } catch let e as FunkoError { return e }
+            do {
+                _ = try invoke(f, completionEvent(job: "someone-elses-job"))
+                return nil
+            } catch let e as FunkoError { return e }
         }
         #expect(unknown?.status == 404 && unknown?.message.contains("was not started by this deployment") == true)
         // A job that moto reports Completed but whose model never appeared is an error, not a promotion.
-        let started = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        let started = try await onThread {
+            try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json"))
+        }
         let missing = try await onThread { () -> FunkoError? in
-            do { _ = try invoke(f, completionEvent(job: started.trainingJob!)); return nil } catch let e as FunkoError { return e }
+            do {
+                _ = try invoke(f, completionEvent(job: started.trainingJob!))
+                return nil
+            } catch let e as FunkoError { return e }
         }
         #expect(missing?.message.contains("does not exist") == true, "\(String(describing: missing))")
         #expect(try d.repository.champion()?.version == "weak")
@@ -245,14 +306,21 @@ import Testing
     @Test func rollbackRestoresThePreviousChampionOnTheEndpoint() async throws {
         let d = try await deployment()
         let f = try retrainTrigger(d)
-        let started = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
+        let started = try await onThread {
+            try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json"))
+        }
         try await onThread { try trainCandidate(d, job: started.trainingJob!) }
         #expect(try await onThread { try invoke(f, completionEvent(job: started.trainingJob!)) }.promoted)
         let service = try f.app.retrainService()
         let back = try await onThread { try service.rollback(to: nil, now: Time.now()) }
-        #expect(back.status == .rolledBack && back.champion == "weak" && back.deployment?.endpointConfig.contains("weak") == true)
+        #expect(
+            back.status == .rolledBack && back.champion == "weak"
+                && back.deployment?.endpointConfig.contains("weak") == true)
         #expect(try d.repository.champion()?.version == "weak" && d.proxy.amzTargets.last == "SageMaker.UpdateEndpoint")
-        #expect(throws: FunkoError.notFound("model nope has no model.tar.gz in s3://\(d.bucket)/: pick a version under models/")) {
+        #expect(
+            throws: FunkoError.notFound(
+                "model nope has no model.tar.gz in s3://\(d.bucket)/: pick a version under models/")
+        ) {
             try service.rollback(to: "nope", now: Time.now())
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoModel
@@ -11,7 +12,8 @@ import Testing
 @Suite(.ownThread) struct SageMakerCompatibilityTests {
     var python: String {
         ProcessInfo.processInfo.environment["FUNKO_PYTHON"]
-            ?? (FileManager.default.fileExists(atPath: "\(packageRoot)/.venv/bin/python") ? "\(packageRoot)/.venv/bin/python" : "/usr/bin/python3")
+            ?? (FileManager.default.fileExists(atPath: "\(packageRoot)/.venv/bin/python")
+                ? "\(packageRoot)/.venv/bin/python" : "/usr/bin/python3")
     }
 
     @Test func pythonXGBoost17PredictsWhatSwiftPredicts() throws {
@@ -21,12 +23,18 @@ import Testing
         let model = try Trainer.train(table, config: quickConfig(), version: "compat", trainedAt: 1_750_000_000)
         try repo.save(model)
         let loaded = try repo.load(version: "compat")
-        let rows = FeatureBuilder.trainingRows(table, encoders: loaded.metadata.vocabularies).subset(Array(stride(from: 0, to: table.count, by: 7)))
+        let rows = FeatureBuilder.trainingRows(table, encoders: loaded.metadata.vocabularies).subset(
+            Array(stride(from: 0, to: table.count, by: 7)))
         #expect(rows.values.contains { $0.isNaN })  // missing values travel as empty CSV fields
         try Files.write(dir.file("rows.csv"), SageMakerCSV.rows(rows))
         let swift = try loaded.predictTargets(rows, deadline: nil)
 
-        let result = try runProcess(python, ["\(packageRoot)/Tests/python/sagemaker_predict.py", dir.file("models/compat/model.tar.gz"), dir.file("rows.csv")])
+        let result = try runProcess(
+            python,
+            [
+                "\(packageRoot)/Tests/python/sagemaker_predict.py", dir.file("models/compat/model.tar.gz"),
+                dir.file("rows.csv"),
+            ])
         #expect(result.status == 0, "python failed: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count == rows.rows + 1, "\(result.stdout.prefix(300)) \(result.stderr.prefix(500))")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -6,9 +7,11 @@ import Testing
 
 @Suite(.ownThread) struct GeneratorTests {
     @Test func sameSeedSameData() {
-        let a = smallMarket(seed: 5).salesTable(), b = smallMarket(seed: 5).salesTable()
+        let a = smallMarket(seed: 5).salesTable()
+        let b = smallMarket(seed: 5).salesTable()
         #expect(a.pops == b.pops)
-        #expect(a.soldAt == b.soldAt && a.price == b.price && a.condition == b.condition && a.marketplace == b.marketplace)
+        #expect(
+            a.soldAt == b.soldAt && a.price == b.price && a.condition == b.condition && a.marketplace == b.marketplace)
         let c = smallMarket(seed: 6).salesTable()
         #expect(c.price != a.price)
     }
@@ -31,7 +34,9 @@ import Testing
     /// The default market looks like the real one (docs/data.md).
     @Test func defaultMarketIsCalibrated() {
         var c = MarketGenerator.Config()
-        c.pops = 2000; c.seed = 42; c.endDay = CivilDate(year: 2025, month: 12, day: 31).dayNumber
+        c.pops = 2000
+        c.seed = 42
+        c.endDay = CivilDate(year: 2025, month: 12, day: 31).dayNumber
         let g = MarketGenerator(config: c)
         let t = g.salesTable()
         #expect(t.count > 100_000)
@@ -47,7 +52,8 @@ import Testing
         // Chase variants sell for several times their common version.
         var ratios: [Double] = []
         for (i, p) in pops.enumerated() where p.isChase && i > 0 && pops[i - 1].character == p.character {
-            let chase = meanPrice { Int(t.pop[$0]) == i }, common = meanPrice { Int(t.pop[$0]) == i - 1 }
+            let chase = meanPrice { Int(t.pop[$0]) == i }
+            let common = meanPrice { Int(t.pop[$0]) == i - 1 }
             if chase.isFinite && common.isFinite { ratios.append(chase / common) }
         }
         ratios.sort()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import LambdaEvents
 @testable import LambdaLocal
@@ -11,8 +12,11 @@ import Testing
 
     /// Retraining trains a full model: a generous limit, since the machine may be busy.
     func emulator(_ function: String, environment: [String: String]) async throws -> LambdaEmulator {
-        let e = LambdaEmulator(.init(command: ["\(Self.binDir)/\(function)"], port: 0, timeout: function == "retrain-trigger" ? 600 : 60, functionName: function,
-                                     environment: environment))
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(Self.binDir)/\(function)"], port: 0, timeout: function == "retrain-trigger" ? 600 : 60,
+                functionName: function,
+                environment: environment))
         try await e.start()
         return e
     }
@@ -29,15 +33,20 @@ import Testing
                 #expect(result.status == status, "\(sample.file): \(body.prefix(300))")
                 body = String(decoding: result.body, as: UTF8.self)
             }
-            if let type = sample.functionError { #expect(body.contains(#""errorType":"\#(type)""#), "\(sample.file): \(body)") }
-            for fragment in sample.contains { #expect(body.contains(fragment), "\(sample.file): \(fragment) not in \(body.prefix(300))") }
+            if let type = sample.functionError {
+                #expect(body.contains(#""errorType":"\#(type)""#), "\(sample.file): \(body)")
+            }
+            for fragment in sample.contains {
+                #expect(body.contains(fragment), "\(sample.file): \(fragment) not in \(body.prefix(300))")
+            }
         }
         await e.stop()
     }
 
     @Test func retrainTriggerAnswersTheScheduleAndManualEventsWithADecision() async throws {
         let (dir, settings) = try RetrainTests().copyOfFixture()
-        let e = try await emulator("retrain-trigger", environment: ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir])
+        let e = try await emulator(
+            "retrain-trigger", environment: ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir])
         for sample in SampleEvent.retrain {
             let answer = try await e.invoke(sample.bytes)
             #expect(!answer.functionError, "\(sample.file)")
@@ -56,7 +65,9 @@ import Testing
         let answer = try await e.invoke(SampleEvent.all[0].bytes)
         #expect(answer.functionError)
         let text = String(decoding: answer.body, as: UTF8.self)
-        #expect(text.contains("BadRequest") && text.contains(#"INFERENCE_MODE \"quantum\" is not supported: use one of embedded"#), "\(text)")
+        #expect(
+            text.contains("BadRequest")
+                && text.contains(#"INFERENCE_MODE \"quantum\" is not supported: use one of embedded"#), "\(text)")
         await e.stop()
     }
 }

@@ -1,35 +1,38 @@
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoStore
 
 @Suite(.ownThread) struct ImportTests {
     static let catalog = """
-    id,name,series,character,funko_number,release_date,is_chase,is_exclusive,is_vaulted,base_estimated_value,exclusive_retailer,vaulted_date
-    1,"Batman #01",DC Comics,Batman,1,2023-01-15,false,true,0,25.5,Target,
-    2,"Joker, Laughing #02",DC Comics,The Joker,2,2023-02-01,0,0,true,18,,2024-06-01
-    3,Bad Date,DC Comics,Robin,3,2023-02-30,0,0,0,10,,
-    4,Bad Bool,DC Comics,Robin,4,2023-02-01,maybe,0,0,10,,
-    1,Duplicate,DC Comics,Batman,1,2023-01-15,false,true,0,25.5,,
+        id,name,series,character,funko_number,release_date,is_chase,is_exclusive,is_vaulted,base_estimated_value,exclusive_retailer,vaulted_date
+        1,"Batman #01",DC Comics,Batman,1,2023-01-15,false,true,0,25.5,Target,
+        2,"Joker, Laughing #02",DC Comics,The Joker,2,2023-02-01,0,0,true,18,,2024-06-01
+        3,Bad Date,DC Comics,Robin,3,2023-02-30,0,0,0,10,,
+        4,Bad Bool,DC Comics,Robin,4,2023-02-01,maybe,0,0,10,,
+        1,Duplicate,DC Comics,Batman,1,2023-01-15,false,true,0,25.5,,
 
-    """
+        """
 
     static let sales = """
-    funko_pop_id,sold_at,price,condition,marketplace,external_id
-    1,2024-03-01T10:00:00Z,30.00,mint,ebay,e-1
-    1,2024-03-02,28.50,near_mint,mercari,
-    2,2024-03-03T12:00:00+01:00,19.99,4,whatnot,
-    2,2024-03-04T12:00:00Z,-3,mint,ebay,
-    2,2024-03-04T12:00:00Z,0,mint,ebay,
-    9,2024-03-04T12:00:00Z,10,mint,ebay,
-    1,2099-01-01T00:00:00Z,10,mint,ebay,
-    1,2024-03-05T00:00:00Z,ten,mint,ebay,
-    1,2024-03-05T00:00:00Z,10,pristine,ebay,
-    1,2024-03-05T00:00:00Z,10,mint,craigslist,
-    1,not a date,10,mint,ebay,
-    """
+        funko_pop_id,sold_at,price,condition,marketplace,external_id
+        1,2024-03-01T10:00:00Z,30.00,mint,ebay,e-1
+        1,2024-03-02,28.50,near_mint,mercari,
+        2,2024-03-03T12:00:00+01:00,19.99,4,whatnot,
+        2,2024-03-04T12:00:00Z,-3,mint,ebay,
+        2,2024-03-04T12:00:00Z,0,mint,ebay,
+        9,2024-03-04T12:00:00Z,10,mint,ebay,
+        1,2099-01-01T00:00:00Z,10,mint,ebay,
+        1,2024-03-05T00:00:00Z,ten,mint,ebay,
+        1,2024-03-05T00:00:00Z,10,pristine,ebay,
+        1,2024-03-05T00:00:00Z,10,mint,craigslist,
+        1,not a date,10,mint,ebay,
+        """
 
-    func run(_ store: Store, strict: Bool = false, catalog: String = ImportTests.catalog, sales: String = ImportTests.sales) throws -> Importer.Report {
+    func run(
+        _ store: Store, strict: Bool = false, catalog: String = ImportTests.catalog, sales: String = ImportTests.sales
+    ) throws -> Importer.Report {
         try Importer(store: store, now: Time.parseISO8601("2025-01-01")!)
             .run(catalog: ("catalog.csv", Array(catalog.utf8)), sales: ("sales.csv", Array(sales.utf8)), strict: strict)
     }
@@ -42,10 +45,12 @@ import Testing
         #expect(report.salesInserted == 3)
         let reasons = report.rejected.map(\.description)
         let expected = [
-            "catalog.csv:4: release_date", "catalog.csv:5: is_chase \"maybe\"", "catalog.csv:6: id 1 appears again (first at line 2)",
+            "catalog.csv:4: release_date", "catalog.csv:5: is_chase \"maybe\"",
+            "catalog.csv:6: id 1 appears again (first at line 2)",
             "sales.csv:5: price -3 must be greater than 0", "sales.csv:6: price 0 must be greater than 0",
             "sales.csv:8: sold_at 2099-01-01T00:00:00Z is in the future", "sales.csv:9: price \"ten\" is not a number",
-            "sales.csv:10: condition \"pristine\" is not one of mint, near_mint", "sales.csv:11: marketplace \"craigslist\" is not one of ebay",
+            "sales.csv:10: condition \"pristine\" is not one of mint, near_mint",
+            "sales.csv:11: marketplace \"craigslist\" is not one of ebay",
             "sales.csv:12: sold_at \"not a date\"", "sales.csv:7: funko_pop_id 9 is not in the catalog",
         ]
         #expect(report.rejected.count == expected.count, "\(reasons)")
@@ -91,16 +96,19 @@ import Testing
         let g = smallMarket(pops: 30)
         try CSVExport.write(g, folder: dir.path)
         let a = try SQLiteStore(path: dir.file("a.sqlite"))
-        let report = try Importer(store: a).run(catalog: ("catalog.csv", try Files.read(dir.file("catalog.csv"))),
-                                                sales: ("sales.csv", try Files.read(dir.file("sales.csv"))), strict: true)
+        let report = try Importer(store: a).run(
+            catalog: ("catalog.csv", try Files.read(dir.file("catalog.csv"))),
+            sales: ("sales.csv", try Files.read(dir.file("sales.csv"))), strict: true)
         #expect(report.rejected.isEmpty)
         let b = try SQLiteStore(path: dir.file("b.sqlite"))
         _ = try g.write(to: b)
         #expect(try a.pops() == b.pops())
-        let ta = try a.salesTable(since: nil), tb = try b.salesTable(since: nil)
+        let ta = try a.salesTable(since: nil)
+        let tb = try b.salesTable(since: nil)
         #expect(ta.price == tb.price && ta.soldAt == tb.soldAt && ta.condition == tb.condition)
         // Generated rows carry the generator's ids, so importing after generating adds nothing.
-        let again = try Importer(store: b).run(catalog: nil, sales: ("sales.csv", try Files.read(dir.file("sales.csv"))), strict: true)
+        let again = try Importer(store: b).run(
+            catalog: nil, sales: ("sales.csv", try Files.read(dir.file("sales.csv"))), strict: true)
         #expect(again.salesInserted == 0)
     }
 

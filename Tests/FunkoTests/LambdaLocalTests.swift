@@ -10,7 +10,9 @@ import Testing
 @Suite(.serialized) struct LambdaLocalTests {
     @Test func echoRuntimeAnswersInOrder() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             while true; do
               next
               respond "{\"event\":$(cat "$ev"),\"id\":\"$id\",\"deadline\":$(header lambda-runtime-deadline-ms),\
@@ -37,7 +39,8 @@ import Testing
                 ids.insert(echo.id)
                 #expect(echo.deadline >= before + 30_000 && echo.deadline <= after + 30_000)
                 #expect(echo.arn == "arn:aws:lambda:\(region):000000000000:function:echo-fn")
-                #expect(echo.trace.wholeMatch(of: #/Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0/#) != nil)
+                #expect(
+                    echo.trace.wholeMatch(of: #/Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0/#) != nil)
                 #expect(echo.contentType == "application/json")
                 #expect(echo.env == "echo-fn $LATEST 256")
             }
@@ -53,7 +56,9 @@ import Testing
 
     @Test func errorPostsAreFunctionErrors() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             while true; do
               next
               if grep -q fail "$ev"; then
@@ -87,7 +92,9 @@ import Testing
         let dir = TempDir()
         // Each answer reports what the runtime saw on its previous round: a bogus id, its real
         // answer, and a second answer for the same id.
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             answered=none duplicate=none
             while true; do
               next
@@ -99,11 +106,13 @@ import Testing
             """#)
         try await withEmulator([runtime]) { lambda in
             let first = try await lambda.invoke(Array("{}".utf8))
-            #expect(String(decoding: first.body, as: UTF8.self)
-                == #"{"bogus":"400","bogusError":"400","answered":"none","duplicate":"none"}"#)
+            #expect(
+                String(decoding: first.body, as: UTF8.self)
+                    == #"{"bogus":"400","bogusError":"400","answered":"none","duplicate":"none"}"#)
             let second = try await lambda.invoke(Array("{}".utf8))
-            #expect(String(decoding: second.body, as: UTF8.self)
-                == #"{"bogus":"400","bogusError":"400","answered":"202","duplicate":"400"}"#)
+            #expect(
+                String(decoding: second.body, as: UTF8.self)
+                    == #"{"bogus":"400","bogusError":"400","answered":"202","duplicate":"400"}"#)
 
             let runtimeAPI = "http://127.0.0.1:\(await lambda.port)/2018-06-01/runtime"
             let bogus = try await post("\(runtimeAPI)/invocation/\(UUID().uuidString.lowercased())/response", "{}")
@@ -115,7 +124,9 @@ import Testing
 
     @Test func timeoutKillsTheHandlerAndTheNextInvocationGetsAFreshOne() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             echo $$ >> pids
             while true; do
               next
@@ -128,8 +139,9 @@ import Testing
             let hung = try await lambda.invoke(Array(#"{"hang":true}"#.utf8))
             let elapsed = Date().timeIntervalSince(started)
             #expect(hung.functionError)
-            #expect(String(decoding: hung.body, as: UTF8.self)
-                == #"{"errorMessage":"Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"}"#)
+            #expect(
+                String(decoding: hung.body, as: UTF8.self)
+                    == #"{"errorMessage":"Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"}"#)
             #expect(elapsed >= 1 && elapsed < 4)
 
             // The whole sandbox is gone: the handler and what it started.
@@ -148,7 +160,9 @@ import Testing
 
     @Test func handlerExitingMidInvocationIsARuntimeExitError() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             while true; do
               next
               if grep -q crash "$ev"; then exit 3; fi
@@ -171,7 +185,9 @@ import Testing
 
     @Test func initErrorIsReported() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             curl -sS -o /dev/null -w '%{http_code}\n' -H 'Lambda-Runtime-Function-Error-Type: Fake.InitError' \
               --data-binary '{"errorMessage":"settings missing","errorType":"Fake.InitError","stackTrace":[]}' \
               "$API/init/error" >> statuses
@@ -181,8 +197,9 @@ import Testing
             for _ in 1...2 {
                 let answer = try await lambda.invoke(Array("{}".utf8))
                 #expect(answer.functionError)
-                #expect(String(decoding: answer.body, as: UTF8.self)
-                    == #"{"errorMessage":"settings missing","errorType":"Fake.InitError","stackTrace":[]}"#)
+                #expect(
+                    String(decoding: answer.body, as: UTF8.self)
+                        == #"{"errorMessage":"settings missing","errorType":"Fake.InitError","stackTrace":[]}"#)
             }
             // A fresh handler after each failed one: the one from start (unless it was gone before the
             // first invocation arrived), then one per invocation.
@@ -194,7 +211,9 @@ import Testing
     @Test func concurrentInvocationsAreServedOneAtATime() async throws {
         let dir = TempDir()
         // Three workers poll `next` at once; any overlap of in-flight work is written down.
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             worker() {
               while true; do
                 next
@@ -229,10 +248,22 @@ import Testing
 
     @Test func officialPythonRuntimeClientIsServed() async throws {
         struct Echo: Decodable, Equatable {
-            struct Event: Decodable, Equatable { var n: Int; var text: String }
+            struct Event: Decodable, Equatable {
+                var n: Int
+                var text: String
+            }
             var event: Event
-            var request_id, function_name, function_version, memory_limit_in_mb, invoked_function_arn: String
-            var remaining_ms: Int
+            var requestID, functionName, functionVersion, memoryLimitInMB, invokedFunctionARN: String
+            var remainingMS: Int
+            enum CodingKeys: String, CodingKey {
+                case event
+                case requestID = "request_id"
+                case functionName = "function_name"
+                case functionVersion = "function_version"
+                case memoryLimitInMB = "memory_limit_in_mb"
+                case invokedFunctionARN = "invoked_function_arn"
+                case remainingMS = "remaining_ms"
+            }
         }
         try await withEmulator(pythonRuntime("ric_handler.handler"), timeout: 5, functionName: "ric-echo") { lambda in
             var ids = Set<String>()
@@ -241,13 +272,13 @@ import Testing
                 #expect(!answer.functionError)
                 let echo = try JSONDecoder().decode(Echo.self, from: Data(answer.body))
                 #expect(echo.event == .init(n: n, text: "héllo"))
-                #expect(UUID(uuidString: echo.request_id) != nil)
-                ids.insert(echo.request_id)
-                #expect(echo.remaining_ms > 2500 && echo.remaining_ms <= 5000)
-                #expect(echo.function_name == "ric-echo")
-                #expect(echo.function_version == "$LATEST")
-                #expect(echo.memory_limit_in_mb == "128")
-                #expect(echo.invoked_function_arn == "arn:aws:lambda:\(region):000000000000:function:ric-echo")
+                #expect(UUID(uuidString: echo.requestID) != nil)
+                ids.insert(echo.requestID)
+                #expect(echo.remainingMS > 2500 && echo.remainingMS <= 5000)
+                #expect(echo.functionName == "ric-echo")
+                #expect(echo.functionVersion == "$LATEST")
+                #expect(echo.memoryLimitInMB == "128")
+                #expect(echo.invokedFunctionARN == "arn:aws:lambda:\(region):000000000000:function:ric-echo")
             }
             #expect(ids.count == 2)
 
@@ -277,7 +308,9 @@ import Testing
 
     @Test func singleShotPrintsTheResponseAndExitsWithItsOutcome() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             while true; do
               next
               if grep -q fail "$ev"; then post "invocation/$id/error" '{"errorMessage":"no","errorType":"Fake.Error"}' >/dev/null
@@ -286,19 +319,25 @@ import Testing
             """#)
         try #"{"n":1}"#.write(toFile: dir.file("event.json"), atomically: true, encoding: .utf8)
 
-        let ok = try await Program(lambdaLocalBinary, ["--port", "0", "--event", dir.file("event.json"), "--", runtime]).finish()
+        let ok = try await Program(
+            lambdaLocalBinary, ["--port", "0", "--event", dir.file("event.json"), "--", runtime]
+        ).finish()
         #expect(ok.status == 0)
         #expect(ok.stdout == "{\"n\":1}\n")
 
-        let failed = try await Program(lambdaLocalBinary, ["--port", "0", "--event", "-", "--", runtime],
-                                       stdin: #"{"fail":true}"#).finish()
+        let failed = try await Program(
+            lambdaLocalBinary, ["--port", "0", "--event", "-", "--", runtime],
+            stdin: #"{"fail":true}"#
+        ).finish()
         #expect(failed.status == 1)
         #expect(failed.stdout == "{\"errorMessage\":\"no\",\"errorType\":\"Fake.Error\"}\n")
     }
 
     @Test func sigtermStopsTheHandlerAndExits() async throws {
         let dir = TempDir()
-        let runtime = try fakeRuntime(dir, #"""
+        let runtime = try fakeRuntime(
+            dir,
+            #"""
             echo $$ > pid.new && mv pid.new pid
             while true; do next; respond @"$ev" >/dev/null; done
             """#)
@@ -348,14 +387,20 @@ private func fakeRuntime(_ dir: TempDir, _ body: String) throws -> String {
 /// awslambdaric serving a handler from Tests/python, as `python -m awslambdaric MODULE.FUNCTION`.
 private func pythonRuntime(_ handler: String) -> [String] {
     let python = ProcessInfo.processInfo.environment["FUNKO_PYTHON"] ?? "\(packageRoot)/.venv/bin/python"
-    return ["/usr/bin/env", "PYTHONPATH=\(packageRoot)/Tests/python", "PYTHONDONTWRITEBYTECODE=1",
-            python, "-m", "awslambdaric", handler]
+    return [
+        "/usr/bin/env", "PYTHONPATH=\(packageRoot)/Tests/python", "PYTHONDONTWRITEBYTECODE=1",
+        python, "-m", "awslambdaric", handler,
+    ]
 }
 
-private func withEmulator(_ command: [String], timeout: Double = 5, functionName: String? = nil, memoryMB: Int = 128,
-                          _ body: (LambdaEmulator) async throws -> Void) async throws {
-    let lambda = LambdaEmulator(.init(command: command, port: 0, timeout: timeout,
-                                      functionName: functionName, memoryMB: memoryMB))
+private func withEmulator(
+    _ command: [String], timeout: Double = 5, functionName: String? = nil, memoryMB: Int = 128,
+    _ body: (LambdaEmulator) async throws -> Void
+) async throws {
+    let lambda = LambdaEmulator(
+        .init(
+            command: command, port: 0, timeout: timeout,
+            functionName: functionName, memoryMB: memoryMB))
     try await lambda.start()
     do {
         try await body(lambda)
@@ -378,7 +423,8 @@ private var region: String {
 private func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// POSTs with curl; headers keyed in lower case.
-private func post(_ url: String, _ body: String) async throws -> (status: Int, headers: [String: String], body: String) {
+private func post(_ url: String, _ body: String) async throws -> (status: Int, headers: [String: String], body: String)
+{
     let result = try await Program("/usr/bin/curl", ["-sS", "-i", "--data-binary", body, url]).finish()
     let parts = result.stdout.components(separatedBy: "\r\n\r\n")
     let head = parts[0].components(separatedBy: "\r\n")
@@ -408,7 +454,8 @@ private func pids(_ file: String) throws -> [Int32] {
 /// Running, not a zombie waiting for a parent that may never reap it.
 private func isAlive(_ pid: Int32) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return false }
+        let close = stat.lastIndex(of: ")")
+    else { return false }
     return !stat[close...].hasPrefix(") Z")
 }
 

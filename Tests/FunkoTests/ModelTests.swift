@@ -1,11 +1,13 @@
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoModel
 
 @Suite struct MetricTests {
     @Test func metricsMatchHandComputedValues() {
-        let m = MetricMath.metrics(actual: [10, 20, 30], predicted: [12, 18, 33], low: [9, 19, 31], high: [11, 21, 35])
+        let m = MetricMath.metrics(
+            actual: [10, 20, 30], predicted: [12, 18, 33], low: [9, 19, 31], high: [11, 21, 35])
         #expect(abs(m.mae - 7.0 / 3) < 1e-12)
         #expect(abs(m.rmse - (17.0 / 3).squareRoot()) < 1e-12)
         #expect(abs(m.r2 - (1 - 17.0 / 200)) < 1e-12)
@@ -48,7 +50,8 @@ import Testing
         let table = smallMarket(pops: 150, days: 600).salesTable()
         let repo = ModelRepository(store: LocalObjectStore(root: dir.path))
         let now = Time.parseISO8601("2025-07-01T00:00:00Z")!
-        let model = try Trainer.train(table, config: quickConfig(), version: try repo.newVersion(at: now), trainedAt: now)
+        let model = try Trainer.train(
+            table, config: quickConfig(), version: try repo.newVersion(at: now), trainedAt: now)
         try repo.save(model)
         let decision = try Champion.decide(candidate: model, table: table, repository: repo, force: false, now: now)
         #expect(decision.promoted)
@@ -60,10 +63,14 @@ import Testing
 
         let loaded = try repo.load()
         #expect(loaded.metadata == model.metadata)
-        #expect(Array(loaded.metadata.featureNames.prefix(18)) == [
-            "days_since_release", "release_month", "sale_month", "sale_day_of_week", "is_weekend_sale", "is_chase",
-            "is_exclusive", "is_vaulted", "funko_number", "series_encoded", "character_encoded", "marketplace_encoded",
-            "condition_score", "avg_price_7d", "avg_price_30d", "avg_price_90d", "price_volatility_30d", "base_estimated_value"])
+        #expect(
+            Array(loaded.metadata.featureNames.prefix(18)) == [
+                "days_since_release", "release_month", "sale_month", "sale_day_of_week", "is_weekend_sale", "is_chase",
+                "is_exclusive", "is_vaulted", "funko_number", "series_encoded", "character_encoded",
+                "marketplace_encoded",
+                "condition_score", "avg_price_7d", "avg_price_30d", "avg_price_90d", "price_volatility_30d",
+                "base_estimated_value",
+            ])
         let rows = FeatureBuilder.trainingRows(table, encoders: loaded.metadata.vocabularies).subset(Array(0..<500))
         #expect(try loaded.booster.predict(rows) == model.booster.predict(rows))
 
@@ -106,7 +113,9 @@ import Testing
         #expect(model.metadata.parameters["feature_set"] == "spec18")
         let full = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(Array(0..<300))
         var blank = full
-        for r in 0..<blank.rows { for c in Feature.specCount..<blank.columns { blank.values[r * blank.columns + c] = .nan } }
+        for r in 0..<blank.rows {
+            for c in Feature.specCount..<blank.columns { blank.values[r * blank.columns + c] = .nan }
+        }
         #expect(try model.booster.predict(full) == model.booster.predict(blank))
     }
 
@@ -114,6 +123,8 @@ import Testing
         var table = SalesTable(pops: smallMarket(pops: 2).catalog)
         table.append(pop: 0, soldAt: 1_700_000_000, price: 10, condition: .mint, marketplace: .ebay)
         #expect(throws: FunkoError.self) { try Trainer.train(table, config: quickConfig(), version: "x", trainedAt: 0) }
-        #expect(throws: FunkoError.self) { try Trainer.train(SalesTable(pops: []), config: quickConfig(), version: "x", trainedAt: 0) }
+        #expect(throws: FunkoError.self) {
+            try Trainer.train(SalesTable(pops: []), config: quickConfig(), version: "x", trainedAt: 0)
+        }
     }
 }

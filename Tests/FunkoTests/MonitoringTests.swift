@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -16,7 +17,8 @@ import Testing
         let values = (0..<5000).map { Float($0 % 100) }
         let d = Distribution(values: values)
         #expect(PSI.index(values, against: d) < 1e-9)
-        let slightly = values.map { $0 + 3 }, far = values.map { $0 * 3 + 50 }
+        let slightly = values.map { $0 + 3 }
+        let far = values.map { $0 * 3 + 50 }
         #expect(PSI.index(slightly, against: d) < PSI.threshold)
         #expect(PSI.index(far, against: d) > 1)
         // Missing values are a bin of their own.
@@ -31,18 +33,21 @@ import Testing
         var table = try SQLiteStore(path: settings.databasePath).salesTable(since: nil)
         let n = table.count
         for i in stride(from: 0, to: n, by: 97) { table.price[i] = -table.price[i] }  // negative prices
-        for i in 0..<300 {                                                          // duplicated sales
-            table.append(pop: table.pop[i], soldAt: table.soldAt[i], price: table.price[i], condition: Condition(score: Int(table.condition[i]))!,
-                         marketplace: Marketplace.from(code: table.marketplace[i]))
+        for i in 0..<300 {  // duplicated sales
+            table.append(
+                pop: table.pop[i], soldAt: table.soldAt[i], price: table.price[i],
+                condition: Condition(score: Int(table.condition[i]))!,
+                marketplace: Marketplace.from(code: table.marketplace[i]))
         }
-        let last = table.soldAt.max()!                                              // a tenfold volume spike
+        let last = table.soldAt.max()!  // a tenfold volume spike
         for i in 0..<n where table.soldAt[i] > last - 7 * secondsPerDay {
             for k in 1...12 {
-                table.append(pop: table.pop[i], soldAt: table.soldAt[i] - Int64(k * 60), price: table.price[i] + Double(k),
-                             condition: .mint, marketplace: .ebay)
+                table.append(
+                    pop: table.pop[i], soldAt: table.soldAt[i] - Int64(k * 60), price: table.price[i] + Double(k),
+                    condition: .mint, marketplace: .ebay)
             }
         }
-        for p in table.pops.indices { table.pops[p].baseEstimatedValue = .nan }      // a feature column with no values
+        for p in table.pops.indices { table.pops[p].baseEstimatedValue = .nan }  // a feature column with no values
         table.sortByPopAndTime()
 
         let service = RetrainService(store: try SQLiteStore(path: settings.databasePath), repository: repo)
@@ -50,13 +55,19 @@ import Testing
         #expect(outcome.status == .rejectedData && !outcome.promoted && outcome.candidate == nil)
         let report = try #require(outcome.quality)
         let failed = Set(report.checks.filter { !$0.passed }.map(\.name))
-        #expect(failed.isSuperset(of: ["price_range", "duplicates", "missing_base_estimated_value", "weekly_volume"]), "\(failed)")
-        for phrase in ["sales with a zero, negative or non-finite price", "duplicated sales", "base_estimated_value is missing on 100.00% of rows",
-                       "the newest week has"] {
+        #expect(
+            failed.isSuperset(of: ["price_range", "duplicates", "missing_base_estimated_value", "weekly_volume"]),
+            "\(failed)")
+        for phrase in [
+            "sales with a zero, negative or non-finite price", "duplicated sales",
+            "base_estimated_value is missing on 100.00% of rows",
+            "the newest week has",
+        ] {
             #expect(outcome.reason.contains(phrase), "\(phrase) not in \(outcome.reason)")
         }
         // The report is kept with the rejected dataset; no CSV, no model, the champion unchanged.
-        let saved = try JSON.decode(QualityReport.self, from: try Files.read(dir.file("store/datasets/\(outcome.dataset!)/quality.json")))
+        let saved = try JSON.decode(
+            QualityReport.self, from: try Files.read(dir.file("store/datasets/\(outcome.dataset!)/quality.json")))
         #expect(saved == report)
         #expect(!Files.exists(dir.file("store/datasets/\(outcome.dataset!)/train.csv")))
         #expect(try repo.champion()?.version == "fixture" && repo.versions() == ["fixture"])
@@ -70,10 +81,12 @@ import Testing
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("quality gate passed") && ok.stdout.contains("train /"), "\(ok.stdout)")
         let version = try #require(Files.list(dir.file("store/datasets")).first)
-        let schema = try JSON.decode(DatasetSchema.self, from: try Files.read(dir.file("store/datasets/\(version)/schema.json")))
+        let schema = try JSON.decode(
+            DatasetSchema.self, from: try Files.read(dir.file("store/datasets/\(version)/schema.json")))
         #expect(schema.featureNames == Feature.names && schema.hyperparameters["num_round"] != nil)
         for (name, window) in [("train", "train"), ("validation", "validation"), ("test", "test")] {
-            let lines = try String(contentsOfFile: dir.file("store/datasets/\(version)/\(name).csv"), encoding: .utf8).split(separator: "\n")
+            let lines = try String(contentsOfFile: dir.file("store/datasets/\(version)/\(name).csv"), encoding: .utf8)
+                .split(separator: "\n")
             #expect(lines.count == schema.windows[window]!.rows, "\(name)")
         }
         // A store whose newest week is ten times busier than usual fails the gate with a clear message.
@@ -81,7 +94,9 @@ import Testing
         _ = try store.insertSales(newestWeekSpike(try store.salesTable(since: nil)))
         let bad = try runProcess(funkoBinary, ["pipeline"], env: env)
         #expect(bad.status == 1)
-        #expect(bad.stderr.contains("error: data quality gate failed: the newest week has") && bad.stderr.contains("quality.json"), "\(bad.stderr)")
+        #expect(
+            bad.stderr.contains("error: data quality gate failed: the newest week has")
+                && bad.stderr.contains("quality.json"), "\(bad.stderr)")
     }
 
     /// Served rows that move away from the training data: the PSI crosses its threshold and the
@@ -94,18 +109,26 @@ import Testing
                 let db = try SQLiteConnection(path: settings.databasePath)
                 try db.exec("UPDATE price_history SET price = price * \(priceFactor)")
             }
-            let function = FunkoFunction(routes: [.predictBatch], app: try FunkoApp(settings: settings, logger: Logger()))
+            let function = FunkoFunction(
+                routes: [.predictBatch], app: try FunkoApp(settings: settings, logger: Logger()))
             // A pinned clock: the answers must not depend on the hour the suite runs.
-            let metadata = try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).metadata(version: "fixture")
+            let metadata = try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).metadata(
+                version: "fixture")
             let referenceTime = try #require(metadata.trainingSummary.serving?.at.flatMap(Time.parseISO8601))
             function.clock = { referenceTime + hoursAfterReference * 3600 }
-            let lines = Mutex(), captured = Box<[String]>([])
-            function.metrics = MetricsLogger(function: "predict-batch") { line in lines.locked { captured.value.append(line) } }
+            let lines = Mutex()
+            let captured = Box<[String]>([])
+            function.metrics = MetricsLogger(function: "predict-batch") { line in
+                lines.locked { captured.value.append(line) }
+            }
             let ids = try SQLiteStore(path: settings.databasePath).pops().map(\.id)
             for chunk in stride(from: 0, to: 150, by: 50) {
                 let body = try JSON.encode(["funko_pop_ids": Array(ids[chunk..<min(chunk + 50, ids.count)])])
-                let event = HTTPEvent(method: "POST", path: "/predict/batch", query: [:], headers: ["content-type": "application/json"], body: Array(body.utf8))
-                let r = try HTTPResult.decode(try function.handle(try event.encodedV2(requestID: "r\(chunk)", time: 0), context: testContext()))
+                let event = HTTPEvent(
+                    method: "POST", path: "/predict/batch", query: [:], headers: ["content-type": "application/json"],
+                    body: Array(body.utf8))
+                let r = try HTTPResult.decode(
+                    try function.handle(try event.encodedV2(requestID: "r\(chunk)", time: 0), context: testContext()))
                 #expect(r.status == 200)
             }
             _ = dir
@@ -116,14 +139,20 @@ import Testing
         for line in shifted {  // every line is EMF: namespace, dimension, metric names
             let spec = line["_aws"]?["CloudWatchMetrics"]?.array?.first
             #expect(spec?["Namespace"]?.string == "FunkoPrice" && line["Function"]?.string == "predict-batch")
-            #expect(line["Latency"] != nil && line["Errors"] == .number(0) && line["PredictedPrice"]?.array?.count == 50)
+            #expect(
+                line["Latency"] != nil && line["Errors"] == .number(0) && line["PredictedPrice"]?.array?.count == 50)
         }
         let check = try #require(shifted.last { $0["DriftDetected"] != nil })  // after 100 rows
         #expect(check["DriftDetected"] == .number(1))
         #expect((check["PredictionPSI"]?.number ?? 0) > PSI.threshold)
         #expect(check["driftedFeatures"]?.array?.contains(.string("avg_price_30d")) == true, "\(check)")
-        let names = check["_aws"]?["CloudWatchMetrics"]?.array?.first?["Metrics"]?.array?.compactMap { $0["Name"]?.string } ?? []
-        #expect(Set(names).isSuperset(of: ["Latency", "Errors", "PredictedPrice", "PredictionPSI", "MaxFeaturePSI", "DriftDetected"]))
+        let names =
+            check["_aws"]?["CloudWatchMetrics"]?.array?.first?["Metrics"]?.array?.compactMap { $0["Name"]?.string }
+            ?? []
+        #expect(
+            Set(names).isSuperset(of: [
+                "Latency", "Errors", "PredictedPrice", "PredictionPSI", "MaxFeaturePSI", "DriftDetected",
+            ]))
 
         for hours: Int64 in [0, 36] {
             let steady = try metricLines(priceFactor: 1, hoursAfterReference: hours)
@@ -150,12 +179,15 @@ import Testing
         let (dir, settings) = try RetrainTests().copyOfFixture()
         defer { withExtendedLifetime(dir) {} }
         let env = ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir]
-        let first = try runProcess(funkoBinary, ["train", "--max-rounds", "40", "--eta", "0.3", "--force-promote"], env: env)
+        let first = try runProcess(
+            funkoBinary, ["train", "--max-rounds", "40", "--eta", "0.3", "--force-promote"], env: env)
         #expect(first.status == 0, "\(first.stderr)")
         let promoted = try #require(try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).champion())
         #expect(promoted.version != "fixture" && promoted.previous == "fixture")
         let back = try runProcess(funkoBinary, ["rollback"], env: env)
-        #expect(back.status == 0 && back.stdout.contains("rolled_back: rollback from \(promoted.version) to fixture"), "\(back.stdout)\(back.stderr)")
+        #expect(
+            back.status == 0 && back.stdout.contains("rolled_back: rollback from \(promoted.version) to fixture"),
+            "\(back.stdout)\(back.stderr)")
         let again = try runProcess(funkoBinary, ["rollback", "--to", "fixture"], env: env)
         #expect(again.status == 1 && again.stderr.contains("fixture is already the champion"))
         let forward = try runProcess(funkoBinary, ["rollback", "--to", promoted.version], env: env)

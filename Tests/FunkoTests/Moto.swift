@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import AWSClients
 @testable import AWSSigV4
 @testable import FunkoCore
@@ -23,7 +24,9 @@ final class Moto: @unchecked Sendable {
         endpoint = "http://127.0.0.1:\(port)"
         process = Process()
         process.executableURL = URL(fileURLWithPath: "\(venv)/bin/python")
-        process.arguments = ["\(packageRoot)/Tests/python/moto_serve.py", String(port), String(getpid())] + (checkSignatures ? ["--check-signatures"] : [])
+        process.arguments =
+            ["\(packageRoot)/Tests/python/moto_serve.py", String(port), String(getpid())]
+            + (checkSignatures ? ["--check-signatures"] : [])
         // Not our stdout: a server holding the test runner's pipe would keep `swift test` waiting.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -31,7 +34,9 @@ final class Moto: @unchecked Sendable {
         // Wait until it accepts connections (bounded).
         let start = Date()
         while !Moto.accepts(port) {
-            guard Date().timeIntervalSince(start) < 30 else { throw FunkoError.unavailable("moto_server did not start on port \(port)") }
+            guard Date().timeIntervalSince(start) < 30 else {
+                throw FunkoError.unavailable("moto_server did not start on port \(port)")
+            }
             usleep(50_000)
         }
         guard checkSignatures else {
@@ -40,30 +45,43 @@ final class Moto: @unchecked Sendable {
         }
         let setup = try runProcess("\(venv)/bin/python", ["\(packageRoot)/Tests/python/moto_setup.py", endpoint])
         guard setup.status == 0, let keys = try? JSON.decode([String: String].self, from: setup.stdout),
-              let id = keys["access_key_id"], let secret = keys["secret_access_key"] else {
+            let id = keys["access_key_id"], let secret = keys["secret_access_key"]
+        else {
             throw FunkoError.unavailable("moto bootstrap failed: \(setup.stderr)")
         }
         credentials = AWSCredentials(accessKeyID: id, secretAccessKey: secret)
     }
 
     var config: AWSConfig {
-        AWSConfig(region: region, credentials: credentials,
-                  endpointOverrides: [.s3: endpoint, .sagemaker: endpoint, .sagemakerRuntime: endpoint, .ssm: endpoint])
+        AWSConfig(
+            region: region, credentials: credentials,
+            endpointOverrides: [.s3: endpoint, .sagemaker: endpoint, .sagemakerRuntime: endpoint, .ssm: endpoint])
     }
 
     /// What a handler binary or the CLI needs to reach it, as AWS SDK settings.
     var environment: [String: String] {
-        ["AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
-         "AWS_REGION": region, "AWS_ENDPOINT_URL": endpoint, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
+        [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "AWS_REGION": region, "AWS_ENDPOINT_URL": endpoint, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            "AWS_CONFIG_FILE": "/nonexistent",
+        ]
     }
 
     /// Queues InvokeEndpoint answers (moto's own configuration API): each new request body gets the next.
     func queueEndpointResults(_ bodies: [String]) throws {
-        let payload: [String: JSONValue] = ["region": .string(region), "results": .array(bodies.map {
-            .object(["Body": .string($0), "ContentType": .string("text/csv")])
-        })]
-        let r = try runProcess("/usr/bin/curl", ["-sf", "-X", "POST", "\(endpoint)/moto-api/static/sagemaker/endpoint-results",
-                                                  "-H", "Content-Type: application/json", "-d", try JSON.encode(payload)])
+        let payload: [String: JSONValue] = [
+            "region": .string(region),
+            "results": .array(
+                bodies.map {
+                    .object(["Body": .string($0), "ContentType": .string("text/csv")])
+                }),
+        ]
+        let r = try runProcess(
+            "/usr/bin/curl",
+            [
+                "-sf", "-X", "POST", "\(endpoint)/moto-api/static/sagemaker/endpoint-results",
+                "-H", "Content-Type: application/json", "-d", try JSON.encode(payload),
+            ])
         guard r.status == 0 else { throw FunkoError.unavailable("moto endpoint-results: \(r.stderr)") }
     }
 
@@ -76,7 +94,9 @@ final class Moto: @unchecked Sendable {
         addr.sin_port = 0
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
@@ -88,7 +108,9 @@ final class Moto: @unchecked Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }

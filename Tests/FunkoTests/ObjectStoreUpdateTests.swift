@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWSClients
 @testable import FunkoCore
 @testable import FunkoModel
@@ -23,12 +24,15 @@ import Testing
     @Test func localWritersTakeTurnsAndLoseNothing() throws {
         let dir = TempDir()
         // Four writers with a store each, as four processes would have.
-        let failures = Box<[String]>([]), lock = NSLock()
+        let failures = Box<[String]>([])
+        let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 4) { w in
             let store = LocalObjectStore(root: dir.path)
             for i in 0..<25 {
                 do { try store.update("models/log.json") { try self.appending("\(w)-\(i)", to: $0) } } catch {
-                    lock.lock(); failures.value.append("\(error)"); lock.unlock()
+                    lock.lock()
+                    failures.value.append("\(error)")
+                    lock.unlock()
                 }
             }
         }
@@ -48,7 +52,8 @@ import Testing
         let bucket = "update-race-\(existing)"
         let s3 = S3Client(config: Moto.shared.config)
         try s3.createBucket(bucket)
-        let store = S3ObjectStore(s3: s3, bucket: bucket, prefix: "funko"), rival = S3ObjectStore(s3: s3, bucket: bucket, prefix: "funko")
+        let store = S3ObjectStore(s3: s3, bucket: bucket, prefix: "funko")
+        let rival = S3ObjectStore(s3: s3, bucket: bucket, prefix: "funko")
         if existing { try store.put("models/decisions.json", try appending("first", to: nil)) }
         var calls = 0
         try store.update("models/decisions.json") { bytes in
@@ -68,7 +73,8 @@ import Testing
         let repository = ModelRepository(store: LocalObjectStore(root: dir.path))
         let service = RetrainService(store: try SQLiteStore(path: dir.file("funko.sqlite")), repository: repository)
         func outcome(_ status: RetrainOutcome.Status, _ reason: String) -> RetrainOutcome {
-            var o = RetrainOutcome(status: status, candidate: "v2", champion: "v1", reason: reason, decidedAt: "2026-11-25T00:00:00Z")
+            var o = RetrainOutcome(
+                status: status, candidate: "v2", champion: "v1", reason: reason, decidedAt: "2026-11-25T00:00:00Z")
             o.trainingJob = "funko-train-v2"
             return o
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import LambdaEvents
 @testable import LambdaLocal
@@ -70,16 +71,20 @@ import Testing
     // MARK: The environment Lambda gives a provided.al2023 function
 
     /// Set by the emulator per instance, as by Lambda; kept through `env -i`.
-    static let fromEmulator = ["AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
-                               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-                               "AWS_REGION", "AWS_DEFAULT_REGION"]
+    static let fromEmulator = [
+        "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_REGION", "AWS_DEFAULT_REGION",
+    ]
 
     /// The rest of a Lambda function's environment (values as on provided.al2023), and the data.
     static func lambdaVariables(_ handler: String, taskRoot: String?, data: String) -> [String] {
-        var env = ["_HANDLER=\(handler)", "LAMBDA_RUNTIME_DIR=/var/runtime", "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
-                   "LANG=en_US.UTF-8", "TZ=:UTC", "PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-                   "LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
-                   "FUNKO_DB=\(data)/funko.sqlite", "FUNKO_DATA_DIR=\(data)/store"]
+        var env = [
+            "_HANDLER=\(handler)", "LAMBDA_RUNTIME_DIR=/var/runtime", "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+            "LANG=en_US.UTF-8", "TZ=:UTC", "PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+            "FUNKO_DB=\(data)/funko.sqlite", "FUNKO_DATA_DIR=\(data)/store",
+        ]
         if let taskRoot { env.append("LAMBDA_TASK_ROOT=\(taskRoot)") }
         return env
     }
@@ -93,8 +98,9 @@ import Testing
 
     /// The zip in its root, started as Lambda starts it.
     static func packagedCommand(_ handler: String, root: Root, taskRoot: String? = "/var/task") -> [String] {
-        lambdaCommand(lambdaVariables(handler, taskRoot: taskRoot, data: "/tmp/data"),
-                      ["/usr/sbin/chroot", root.path, "/var/task/bootstrap"])
+        lambdaCommand(
+            lambdaVariables(handler, taskRoot: taskRoot, data: "/tmp/data"),
+            ["/usr/sbin/chroot", root.path, "/var/task/bootstrap"])
     }
 
     static func emulator(_ handler: String, _ command: [String]) async throws -> LambdaEmulator {
@@ -114,7 +120,9 @@ import Testing
         for e in emulators { await e.stop() }
     }
 
-    static func invokeOnce(_ handler: String, _ command: [String], _ event: [UInt8]) async throws -> (body: [UInt8], functionError: Bool) {
+    static func invokeOnce(_ handler: String, _ command: [String], _ event: [UInt8]) async throws -> (
+        body: [UInt8], functionError: Bool
+    ) {
         let e = try await emulator(handler, command)
         var answer: (body: [UInt8], functionError: Bool) = ([], false)
         try await with([e]) { answer = try await e.invoke(event) }
@@ -143,7 +151,8 @@ import Testing
             var value = try JSON.decode(JSONValue.self, from: bytes)
             // An HTTP answer carries its JSON body as a string: compare it as JSON.
             if case .object(var o) = value, case .string(let body)? = o["body"],
-               let parsed = try? JSON.decode(JSONValue.self, from: body) {
+                let parsed = try? JSON.decode(JSONValue.self, from: body)
+            {
                 o["body"] = parsed
                 value = .object(o)
             }
@@ -153,9 +162,11 @@ import Testing
         private func masked(_ value: JSONValue) -> JSONValue {
             switch value {
             case .object(let o):
-                return .object(Dictionary(uniqueKeysWithValues: o.map { key, v in
-                    (key, PackageTests.varying.contains(key) ? .string("<varies>") : masked(v))
-                }))
+                return .object(
+                    Dictionary(
+                        uniqueKeysWithValues: o.map { key, v in
+                            (key, PackageTests.varying.contains(key) ? .string("<varies>") : masked(v))
+                        }))
             case .array(let a):
                 return .array(a.map(masked))
             case .string(let s) where !fixed.contains(s) && s.wholeMatch(of: #/[0-9]{8}-[0-9]{6}/#) != nil:
@@ -180,7 +191,9 @@ import Testing
             for required in ["bootstrap", "bin/\(handler)", "lib/ld-linux-x86-64.so.2", "lib/libc.so.6"] {
                 #expect(names.contains(required), "\(handler).zip has no \(required)")
             }
-            #expect(names.allSatisfy { $0 == "bootstrap" || $0 == "bin/\(handler)" || $0.hasPrefix("lib/") }, "\(handler).zip: \(names)")
+            #expect(
+                names.allSatisfy { $0 == "bootstrap" || $0 == "bin/\(handler)" || $0.hasPrefix("lib/") },
+                "\(handler).zip: \(names)")
         }
         let zips = try FileManager.default.contentsOfDirectory(atPath: Self.zipDir).filter { $0.hasSuffix(".zip") }
         #expect(Set(zips) == Set(Self.handlers.map { "\($0).zip" }), "build/lambda: \(zips.sorted())")
@@ -196,26 +209,31 @@ import Testing
         // Its own copy of the fixture: retraining changes the champion.
         let (referenceData, _) = try RetrainTests().copyOfFixture()
         let packaged = try await Self.emulator(handler, Self.packagedCommand(handler, root: root))
-        let unpacked = try await Self.emulator(handler, Self.lambdaCommand(
-            Self.lambdaVariables(handler, taskRoot: Self.releaseDir, data: referenceData.path), [binary]))
+        let unpacked = try await Self.emulator(
+            handler,
+            Self.lambdaCommand(
+                Self.lambdaVariables(handler, taskRoot: Self.releaseDir, data: referenceData.path), [binary]))
         let champion: Set<String> = ["fixture"]
-        let normalisePackaged = Normaliser(fixed: champion), normaliseUnpacked = Normaliser(fixed: champion)
+        let normalisePackaged = Normaliser(fixed: champion)
+        let normaliseUnpacked = Normaliser(fixed: champion)
         try await Self.with([packaged, unpacked]) {
             for sample in Self.samples(of: handler) {
                 let p = try await packaged.invoke(sample.bytes)
                 let u = try await unpacked.invoke(sample.bytes)
-                let where_ = "\(handler) ← \(sample.file)"
+                let place = "\(handler) ← \(sample.file)"
                 // A handler that cannot start in the root fails every event alike: stop at the first.
-                try #require(p.functionError == u.functionError,
-                             "\(where_): packaged \(Self.text(p.body)) but unpacked \(Self.text(u.body))")
+                try #require(
+                    p.functionError == u.functionError,
+                    "\(place): packaged \(Self.text(p.body)) but unpacked \(Self.text(u.body))")
                 // The answer the sample table documents (so two equally broken runs cannot pass)…
-                #expect(p.functionError == (sample.functionError != nil), "\(where_): \(Self.text(p.body))")
+                #expect(p.functionError == (sample.functionError != nil), "\(place): \(Self.text(p.body))")
                 if let status = sample.status {
-                    #expect((try? HTTPResult.decode(p.body).status) == status, "\(where_): \(Self.text(p.body))")
+                    #expect((try? HTTPResult.decode(p.body).status) == status, "\(place): \(Self.text(p.body))")
                 }
                 // …and the unpacked binary's, field for field.
-                let np = try normalisePackaged(p.body), nu = try normaliseUnpacked(u.body)
-                #expect(np == nu, "\(where_): packaged \(Self.json(np)) ≠ unpacked \(Self.json(nu))")
+                let np = try normalisePackaged(p.body)
+                let nu = try normaliseUnpacked(u.body)
+                #expect(np == nu, "\(place): packaged \(Self.json(np)) ≠ unpacked \(Self.json(nu))")
             }
         }
     }
@@ -234,16 +252,23 @@ import Testing
         #expect(inRoot.functionError, "started without libxgboost: \(Self.text(inRoot.body))")
         #expect(Self.text(inRoot.body).contains("Runtime.ExitError"), "\(Self.text(inRoot.body))")
 
-        let outside = try await Self.invokeOnce("predict", Self.lambdaCommand(
-            Self.lambdaVariables("predict", taskRoot: root.task, data: "\(root.path)/tmp/data"), ["\(root.task)/bootstrap"]), event.bytes)
-        #expect(!outside.functionError && (try? HTTPResult.decode(outside.body).status) == 200, "\(Self.text(outside.body))")
+        let outside = try await Self.invokeOnce(
+            "predict",
+            Self.lambdaCommand(
+                Self.lambdaVariables("predict", taskRoot: root.task, data: "\(root.path)/tmp/data"),
+                ["\(root.task)/bootstrap"]), event.bytes)
+        #expect(
+            !outside.functionError && (try? HTTPResult.decode(outside.body).status) == 200, "\(Self.text(outside.body))"
+        )
     }
 
     /// Without LAMBDA_TASK_ROOT, the bootstrap finds lib/ and bin/ next to itself.
     @Test func theBootstrapFallsBackToItsOwnFolder() async throws {
         let root = try Root("status")
         let event = try #require(SampleEvent.all.first { $0.file == "health.json" })
-        let answer = try await Self.invokeOnce("status", Self.packagedCommand("status", root: root, taskRoot: nil), event.bytes)
-        #expect(!answer.functionError && (try? HTTPResult.decode(answer.body).status) == 200, "\(Self.text(answer.body))")
+        let answer = try await Self.invokeOnce(
+            "status", Self.packagedCommand("status", root: root, taskRoot: nil), event.bytes)
+        #expect(
+            !answer.functionError && (try? HTTPResult.decode(answer.body).status) == 200, "\(Self.text(answer.body))")
     }
 }

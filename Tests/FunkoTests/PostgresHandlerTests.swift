@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWSClients
 @testable import FunkoCore
 @testable import FunkoFeatures
@@ -40,11 +41,15 @@ final class PostgresFixture: @unchecked Sendable {
         let clock = Time.now()
         for function in ["predict", "predict-batch", "history", "status"] {
             let sqlite = try HandlerFixture.shared.function(function)
-            let pg = FunkoFunction(routes: SampleEvent.routes(of: function), app: try FunkoApp(settings: PostgresFixture.shared.settings, logger: Logger()))
-            sqlite.clock = { clock }; pg.clock = { clock }
+            let pg = FunkoFunction(
+                routes: SampleEvent.routes(of: function),
+                app: try FunkoApp(settings: PostgresFixture.shared.settings, logger: Logger()))
+            sqlite.clock = { clock }
+            pg.clock = { clock }
             for sample in SampleEvent.all where sample.function == function {
                 let context = testContext()
-                let a = try? sqlite.handle(sample.bytes, context: context), b = try? pg.handle(sample.bytes, context: context)
+                let a = try? sqlite.handle(sample.bytes, context: context)
+                let b = try? pg.handle(sample.bytes, context: context)
                 #expect(a == b, "\(sample.file)")
                 if let status = sample.status, let b {
                     #expect(try HTTPResult.decode(b).status == status, "\(sample.file)")
@@ -56,9 +61,13 @@ final class PostgresFixture: @unchecked Sendable {
     @Test func thePipelineWritesTheSameDatasetFromBothStores() throws {
         let now = Time.now()
         var files: [String: [[UInt8]]] = [:]
-        for store in [try SQLiteStore(path: HandlerFixture.shared.settings.databasePath) as Store, try PostgresStore(url: PostgresFixture.shared.url)] {
+        for store in [
+            try SQLiteStore(path: HandlerFixture.shared.settings.databasePath) as Store,
+            try PostgresStore(url: PostgresFixture.shared.url),
+        ] {
             let dir = TempDir()
-            let dataset = try Pipeline.build(try store.salesTable(since: nil), config: quickConfig(), version: "v1", now: now)
+            let dataset = try Pipeline.build(
+                try store.salesTable(since: nil), config: quickConfig(), version: "v1", now: now)
             try Pipeline.write(dataset, to: LocalObjectStore(root: dir.path))
             for name in ["train.csv", "validation.csv", "test.csv", "schema.json", "quality.json"] {
                 files[name, default: []].append(try Files.read(dir.file("datasets/v1/\(name)")))
@@ -74,8 +83,10 @@ final class PostgresFixture: @unchecked Sendable {
         settings.dataDir = dir.file("store")
         let function = FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: settings, logger: Logger()))
         #expect(function.app.store is PostgresStore)
-        let outcome = try JSON.decode(RetrainOutcome.self, from: try function.handle(SampleEvent.retrain[0].bytes, context: testContext()))
-        #expect(outcome.quality?.passed == true && [.promoted, .keptChampion].contains(outcome.status), "\(outcome.reason)")
+        let outcome = try JSON.decode(
+            RetrainOutcome.self, from: try function.handle(SampleEvent.retrain[0].bytes, context: testContext()))
+        #expect(
+            outcome.quality?.passed == true && [.promoted, .keptChampion].contains(outcome.status), "\(outcome.reason)")
         #expect(Files.exists(dir.file("store/datasets/\(outcome.candidate!)/train.csv")))
         #expect(Files.exists(dir.file("store/models/\(outcome.candidate!)/model.tar.gz")))
     }
@@ -87,7 +98,10 @@ final class PostgresFixture: @unchecked Sendable {
         let fixture = try PostgresFixture(server: server)
         var env = HandlerFixture.shared.environment
         env["DATABASE_URL"] = fixture.url
-        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 60, functionName: "predict", environment: env))
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 60, functionName: "predict",
+                environment: env))
         try await e.start()
         let predict = SampleEvent.all[0].bytes
         func status(_ answer: (body: [UInt8], functionError: Bool)) throws -> (Int, String) {
@@ -100,7 +114,11 @@ final class PostgresFixture: @unchecked Sendable {
         for _ in 0..<2 {
             let (code, body) = try status(try await e.invoke(predict))
             #expect(code == 503, "\(body)")
-            #expect(body.contains(#""code":"service_unavailable""#) && body.contains("database unavailable: cannot connect to postgresql://postgres@127.0.0.1:\(server.port)/"), "\(body)")
+            #expect(
+                body.contains(#""code":"service_unavailable""#)
+                    && body.contains(
+                        "database unavailable: cannot connect to postgresql://postgres@127.0.0.1:\(server.port)/"),
+                "\(body)")
         }
         try server.start()
         let (code, body) = try status(try await e.invoke(predict))
@@ -119,15 +137,23 @@ final class PostgresFixture: @unchecked Sendable {
         // A password the server does not need (trust auth) but that must stay secret.
         let secretURL = PostgresFixture.shared.url.replacingOccurrences(of: "postgres@", with: "postgres:s3cr3t-pw@")
         let ssm = SSMClient(config: moto.config)
-        _ = try ssm.client.send(.init(operation: "PutParameter", method: "POST", path: "/",
-                                      headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AmazonSSM.PutParameter")],
-                                      body: Array(try JSON.encode(["Name": JSONValue.string(name), "Value": .string(secretURL), "Type": .string("SecureString")]).utf8)))
+        _ = try ssm.client.send(
+            .init(
+                operation: "PutParameter", method: "POST", path: "/",
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AmazonSSM.PutParameter")],
+                body: Array(
+                    try JSON.encode([
+                        "Name": JSONValue.string(name), "Value": .string(secretURL), "Type": .string("SecureString"),
+                    ]).utf8)))
         #expect(try ssm.parameter(name) == secretURL)
 
         var env = moto.environment.merging(HandlerFixture.shared.environment) { $1 }
         env["FUNKO_DB"] = "/nonexistent/funko.sqlite"
         env["DATABASE_URL_PARAMETER"] = name
-        let e = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status", environment: env))
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status",
+                environment: env))
         try await e.start()
         let health = try HTTPResult.decode(try await e.invoke(try Files.read("\(packageRoot)/events/health.json")).body)
         #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self).contains(#""database":"ok""#))
@@ -135,18 +161,24 @@ final class PostgresFixture: @unchecked Sendable {
 
         // A missing parameter is an init error that names the parameter.
         env["DATABASE_URL_PARAMETER"] = name + "-missing"
-        let bad = LambdaEmulator(.init(command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status", environment: env))
+        let bad = LambdaEmulator(
+            .init(
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status",
+                environment: env))
         try await bad.start()
         let answer = try await bad.invoke(try Files.read("\(packageRoot)/events/health.json"))
         let text = String(decoding: answer.body, as: UTF8.self)
-        #expect(answer.functionError && text.contains("ParameterNotFound") && text.contains(name + "-missing"), "\(text)")
+        #expect(
+            answer.functionError && text.contains("ParameterNotFound") && text.contains(name + "-missing"), "\(text)")
         await bad.stop()
 
         // Connection errors show the URL without its password.
         let unreachable = secretURL.replacingOccurrences(of: ":\(Postgres.shared.port)/", with: ":1/")
         #expect(throws: FunkoError.self) { try PostgresStore(url: unreachable) }
         do { _ = try PostgresStore(url: unreachable) } catch let error as FunkoError {
-            #expect(!error.message.contains("s3cr3t-pw") && error.message.contains("postgresql://postgres@127.0.0.1:1/"), "\(error.message)")
+            #expect(
+                !error.message.contains("s3cr3t-pw") && error.message.contains("postgresql://postgres@127.0.0.1:1/"),
+                "\(error.message)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoAPI
 @testable import FunkoCore
 @testable import FunkoData
@@ -52,12 +53,16 @@ import Testing
         let table = try store.salesTable(since: nil)
         var spike = newestWeekSpike(table)
         for i in 0..<300 {
-            spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i], price: table.price[i],
-                              condition: Condition(score: Int(table.condition[i]))!, marketplace: Marketplace.from(code: table.marketplace[i]),
-                              source: "dup", externalID: "dup-\(i)"))
+            spike.append(
+                Sale(
+                    popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i], price: table.price[i],
+                    condition: Condition(score: Int(table.condition[i]))!,
+                    marketplace: Marketplace.from(code: table.marketplace[i]),
+                    source: "dup", externalID: "dup-\(i)"))
         }
         _ = try store.insertSales(spike)
-        let service = RetrainService(store: store, repository: ModelRepository(store: LocalObjectStore(root: settings.dataDir)))
+        let service = RetrainService(
+            store: store, repository: ModelRepository(store: LocalObjectStore(root: settings.dataDir)))
         let outcome = try service.run(now: Time.now())
         #expect(outcome.status == .rejectedData && !outcome.promoted && outcome.candidate == nil)
         let failed = Set((outcome.quality?.checks ?? []).filter { !$0.passed }.map(\.name))
@@ -74,12 +79,19 @@ import Testing
         let table = smallMarket(pops: 60).salesTable()
         let dataset = try Pipeline.build(table, config: quickConfig(), version: "v", now: Time.now())
         var later = table
-        later.append(pop: 0, soldAt: table.soldAt.min()! - 400 * secondsPerDay, price: 12, condition: .mint, marketplace: .ebay)  // an old import
-        later.append(pop: 1, soldAt: table.soldAt.max()! + secondsPerDay, price: 15, condition: .mint, marketplace: .ebay)       // after the cutoff
+        // An old import, and a sale after the cutoff.
+        later.append(
+            pop: 0, soldAt: table.soldAt.min()! - 400 * secondsPerDay, price: 12, condition: .mint, marketplace: .ebay)
+        later.append(
+            pop: 1, soldAt: table.soldAt.max()! + secondsPerDay, price: 15, condition: .mint, marketplace: .ebay)
         later.sortByPopAndTime()
         let rebuilt = try Pipeline.rebuild(dataset.schema, from: later, config: quickConfig())
-        #expect(rebuilt.split.validationStart == dataset.data.split.validationStart && rebuilt.split.testStart == dataset.data.split.testStart)
-        #expect(rebuilt.split.test.count == dataset.data.split.test.count && rebuilt.split.validation.count == dataset.data.split.validation.count)
+        #expect(
+            rebuilt.split.validationStart == dataset.data.split.validationStart
+                && rebuilt.split.testStart == dataset.data.split.testStart)
+        #expect(
+            rebuilt.split.test.count == dataset.data.split.test.count
+                && rebuilt.split.validation.count == dataset.data.split.validation.count)
         #expect(rebuilt.split.train.count == dataset.data.split.train.count + 1)
         #expect(rebuilt.encoders == dataset.data.encoders)
     }
@@ -97,6 +109,9 @@ import Testing
         #expect(report.failureSummary.contains("2 sales with a zero, negative or non-finite price"))
         #expect(report.failureSummary.contains("avg_price_90d is missing on 100.00% of rows"))
         let clean = smallMarket(pops: 60).salesTable()
-        #expect(DataQuality.check(clean, features: FeatureBuilder.trainingRows(clean, encoders: Encoders(fitting: clean.pops))).passed)
+        #expect(
+            DataQuality.check(
+                clean, features: FeatureBuilder.trainingRows(clean, encoders: Encoders(fitting: clean.pops))
+            ).passed)
     }
 }

@@ -1,13 +1,18 @@
 import FlyingFox
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import LambdaRuntime
 
 /// A scripted Runtime API. It exists to produce faults the real Lambda service (and lambda-local)
 /// cannot be asked for on demand: failing `next` calls and replies without a request id.
 final class ScriptedRuntimeAPI: @unchecked Sendable {
-    enum Next { case status(Int), noRequestID, event(id: String, deadlineMs: Int64, body: String) }
+    enum Next {
+        case status(Int)
+        case noRequestID
+        case event(id: String, deadlineMs: Int64, body: String)
+    }
 
     private let lock = Mutex()
     private var script: [Next]
@@ -33,12 +38,15 @@ final class ScriptedRuntimeAPI: @unchecked Sendable {
                 case .noRequestID:
                     return HTTPResponse(statusCode: .ok, body: Data("{}".utf8))
                 case .event(let id, let deadline, let body):
-                    return HTTPResponse(statusCode: .ok, headers: [
-                        HTTPHeader("Lambda-Runtime-Aws-Request-Id"): id,
-                        HTTPHeader("Lambda-Runtime-Deadline-Ms"): String(deadline),
-                        HTTPHeader("Lambda-Runtime-Invoked-Function-Arn"): "arn:aws:lambda:us-east-1:000000000000:function:test",
-                        HTTPHeader("Lambda-Runtime-Trace-Id"): "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
-                    ], body: Data(body.utf8))
+                    return HTTPResponse(
+                        statusCode: .ok,
+                        headers: [
+                            HTTPHeader("Lambda-Runtime-Aws-Request-Id"): id,
+                            HTTPHeader("Lambda-Runtime-Deadline-Ms"): String(deadline),
+                            HTTPHeader("Lambda-Runtime-Invoked-Function-Arn"):
+                                "arn:aws:lambda:us-east-1:000000000000:function:test",
+                            HTTPHeader("Lambda-Runtime-Trace-Id"): "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+                        ], body: Data(body.utf8))
                 }
             }
         }
@@ -55,7 +63,11 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     var seen: [(context: LambdaContext, event: String, trace: String?, remaining: Double, at: Int64)] = []
     func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let text = String(decoding: event, as: UTF8.self)
-        seen.append((context, text, getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) }, context.remainingTime, Time.nowMilliseconds()))
+        seen.append(
+            (
+                context, text, getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) }, context.remainingTime,
+                Time.nowMilliseconds()
+            ))
         if text == "boom" { throw FunkoError.badRequest("boom happened") }
         return Array("echo:\(text)".utf8)
     }
@@ -112,7 +124,9 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
         let api = try await ScriptedRuntimeAPI([])
         let client = RuntimeClient(endpoint: "127.0.0.1:\(api.port)")
         let handler = await Task.detached {
-            LambdaRuntime.start(client: client, logger: Logger()) { _ in throw FunkoError.unavailable("database unreachable") }
+            LambdaRuntime.start(client: client, logger: Logger()) { _ in
+                throw FunkoError.unavailable("database unreachable")
+            }
         }.value
         #expect(handler == nil)
         let posts = api.snapshot.filter { $0.method == "POST" }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoHTTP
 
@@ -17,7 +18,10 @@ import Testing
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
         // Wait for the "serving http://127.0.0.1:PORT" line (bounded by the pipe closing).
         var seen = ""
         var port: String?
@@ -32,11 +36,15 @@ import Testing
         let base = "http://127.0.0.1:\(try #require(port, "no serving line: \(seen)"))"
         let http = HTTPClient()
         func call(_ method: String, _ path: String, _ body: String = "") throws -> HTTPResponse {
-            try http.send(HTTPRequest(method: method, url: base + path, headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: 30))
+            try http.send(
+                HTTPRequest(
+                    method: method, url: base + path, headers: [("Content-Type", "application/json")],
+                    body: Array(body.utf8), timeout: 30))
         }
         let health = try call("GET", "/health")
         #expect(health.status == 200 && health.text.contains(#""status":"ok""#))
-        let curl = try runProcess("/usr/bin/curl", ["-s", "-X", "POST", "\(base)/predict", "-d", #"{"funko_pop_id":"10002"}"#])
+        let curl = try runProcess(
+            "/usr/bin/curl", ["-s", "-X", "POST", "\(base)/predict", "-d", #"{"funko_pop_id":"10002"}"#])
         #expect(curl.status == 0 && curl.stdout.contains(#""funko_pop_id":"10002""#), "\(curl.stdout)")
         #expect(try call("GET", "/model/status").text.contains(#""model_version":"fixture""#))
         let predict = try call("POST", "/predict", #"{"funko_pop_id":"10001","future_days":30}"#)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWSSigV4
 @testable import FunkoCore
 
@@ -20,7 +21,10 @@ private struct SuiteHTTP {
         method = String(requestLine[..<firstSpace])
         if firstSpace < lastSpace { target = String(requestLine[requestLine.index(after: firstSpace)..<lastSpace]) }
         while let line = lines.popFirst() {
-            if line.isEmpty { body = lines.joined(separator: "\n"); break }
+            if line.isEmpty {
+                body = lines.joined(separator: "\n")
+                break
+            }
             if line.first == " " || line.first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].1 += "\n" + line
             } else if let colon = line.firstIndex(of: ":") {
@@ -48,27 +52,36 @@ private func decodedQuery(_ target: String) -> [String] {
 
 @Suite struct SigV4SuiteTests {
     @Test func awsSigningTestSuite() throws {
-        let root = ProcessInfo.processInfo.environment["SIGV4_TEST_SUITE"] ?? "\(packageRoot)/../shared/aws-sigv4-test-suite/v4"
+        let root =
+            ProcessInfo.processInfo.environment["SIGV4_TEST_SUITE"]
+            ?? "\(packageRoot)/../shared/aws-sigv4-test-suite/v4"
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             Issue.record("SigV4 test suite not found at \(root) (set SIGV4_TEST_SUITE)")
             return
         }
-        let caseNames = try fm.contentsOfDirectory(atPath: root).sorted().filter { fm.fileExists(atPath: "\(root)/\($0)/request.txt") }
+        let caseNames = try fm.contentsOfDirectory(atPath: root).sorted().filter {
+            fm.fileExists(atPath: "\(root)/\($0)/request.txt")
+        }
         #expect(!caseNames.isEmpty, "no test cases (folders with request.txt) in \(root)")
 
-        var headerCases = 0, queryCases = 0
+        var headerCases = 0
+        var queryCases = 0
         for name in caseNames {
             let dir = "\(root)/\(name)"
             func file(_ f: String) throws -> String { try String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8) }
-            let context = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/context.json"))) as? [String: Any])
+            let context = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/context.json")))
+                    as? [String: Any])
             let creds = try #require(context["credentials"] as? [String: Any])
-            let credentials = AWSCredentials(accessKeyID: try #require(creds["access_key_id"] as? String),
-                                             secretAccessKey: try #require(creds["secret_access_key"] as? String),
-                                             sessionToken: creds["token"] as? String)
-            var signer = SigV4Signer(credentials: credentials, region: try #require(context["region"] as? String),
-                                     service: try #require(context["service"] as? String))
+            let credentials = AWSCredentials(
+                accessKeyID: try #require(creds["access_key_id"] as? String),
+                secretAccessKey: try #require(creds["secret_access_key"] as? String),
+                sessionToken: creds["token"] as? String)
+            var signer = SigV4Signer(
+                credentials: credentials, region: try #require(context["region"] as? String),
+                service: try #require(context["service"] as? String))
             signer.s3Rules = !((context["normalize"] as? Bool) ?? true)
             signer.signPayloadHeader = (context["sign_body"] as? Bool) ?? false
             signer.omitSessionToken = (context["omit_session_token"] as? Bool) ?? false
@@ -82,14 +95,19 @@ private func decodedQuery(_ target: String) -> [String] {
 
             // Header signing: every step, then the headers `sign` returns against the signed request.
             let toSign = signer.signingHeaders(url: url, headers: request.headers, payloadHash: bodyHash, date: date)
-            let (canonical, signedHeaders) = signer.canonicalRequest(method: request.method, url: url, headers: toSign, payloadHash: bodyHash)
+            let (canonical, signedHeaders) = signer.canonicalRequest(
+                method: request.method, url: url, headers: toSign, payloadHash: bodyHash)
             #expect(canonical == (try file("header-canonical-request.txt")), "\(name): header canonical request")
             let sts = signer.stringToSign(canonicalRequest: canonical, date: date)
             #expect(sts == (try file("header-string-to-sign.txt")), "\(name): header string to sign")
             let signature = signer.signature(stringToSign: sts, date: date)
             #expect(signature == (try file("header-signature.txt")), "\(name): header signature")
-            let signed = signer.sign(method: request.method, url: url, headers: request.headers, payloadHash: bodyHash, date: date)
-            #expect(signed.last?.1 == "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(signer.scope(date)), SignedHeaders=\(signedHeaders), Signature=\(signature)")
+            let signed = signer.sign(
+                method: request.method, url: url, headers: request.headers, payloadHash: bodyHash, date: date)
+            #expect(
+                signed.last?.1
+                    == "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(signer.scope(date)), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            )
             let expectedSigned = SuiteHTTP(try file("header-signed-request.txt"))
             #expect(headerSet(signed) == headerSet(expectedSigned.headers), "\(name): signed headers")
             headerCases += 1
@@ -98,13 +116,16 @@ private func decodedQuery(_ target: String) -> [String] {
             guard fm.fileExists(atPath: "\(dir)/query-canonical-request.txt") else { continue }
             let expires = try #require(context["expiration_in_seconds"] as? Int)
             let queryURL = signer.presignURLToSign(url: url, headers: request.headers, expires: expires, date: date)
-            let (qCanonical, _) = signer.canonicalRequest(method: request.method, url: queryURL, headers: request.headers, payloadHash: bodyHash)
+            let (qCanonical, _) = signer.canonicalRequest(
+                method: request.method, url: queryURL, headers: request.headers, payloadHash: bodyHash)
             #expect(qCanonical == (try file("query-canonical-request.txt")), "\(name): query canonical request")
             let qSTS = signer.stringToSign(canonicalRequest: qCanonical, date: date)
             #expect(qSTS == (try file("query-string-to-sign.txt")), "\(name): query string to sign")
             let qSignature = signer.signature(stringToSign: qSTS, date: date)
             #expect(qSignature == (try file("query-signature.txt")), "\(name): query signature")
-            let presigned = signer.presign(method: request.method, url: url, headers: request.headers, expires: expires, date: date, payloadHash: bodyHash)
+            let presigned = signer.presign(
+                method: request.method, url: url, headers: request.headers, expires: expires, date: date,
+                payloadHash: bodyHash)
             let expectedTarget = SuiteHTTP(try file("query-signed-request.txt")).target
             let target = String(presigned.dropFirst("https://\(host)".count))
             #expect(target.prefix { $0 != "?" } == expectedTarget.prefix { $0 != "?" }, "\(name): presigned path")
@@ -132,20 +153,22 @@ private struct CaseRandom {
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(UInt64(1) << 53) < p }
     mutating func pick<T>(_ options: [T]) -> T { options[int(options.count)] }
-    mutating func string(_ alphabet: String, _ count: Int) -> String { String((0..<count).map { _ in pick(Array(alphabet)) }) }
+    mutating func string(_ alphabet: String, _ count: Int) -> String {
+        String((0..<count).map { _ in pick(Array(alphabet)) })
+    }
 }
 
 /// One randomised request: what the Swift signer gets and what botocore gets.
 private struct RandomCase {
     var id: Int
-    var query: Bool            // presigned URL instead of an Authorization header
+    var query: Bool  // presigned URL instead of an Authorization header
     var service: String
     var region: String
     var credentials: AWSCredentials
     var method: String
-    var swiftURL: String       // the complete URL, as the Swift clients would send it
-    var botoURL: String        // scheme://authority[/path]; botocore gets the query as `params`
-    var s3Key: String?         // appended to botoURL the way botocore's serializer encodes {Key+}
+    var swiftURL: String  // the complete URL, as the Swift clients would send it
+    var botoURL: String  // scheme://authority[/path]; botocore gets the query as `params`
+    var s3Key: String?  // appended to botoURL the way botocore's serializer encodes {Key+}
     var params: [(String, String)]
     var headers: [(String, String)]
     var body: [UInt8]
@@ -198,7 +221,8 @@ private struct RandomCase {
 /// - Presigned cases: unique query keys and no body (botocore's presigner folds both into a dict).
 private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCase] {
     var r = CaseRandom(state: seed)
-    let hexDigits = Array("0123456789ABCDEF"), lowerHex = Array("0123456789abcdef")
+    let hexDigits = Array("0123456789ABCDEF")
+    let lowerHex = Array("0123456789abcdef")
 
     /// Percent-encodes each byte of `s` that must be, and a random share of the rest.
     func encodeVariant(_ s: String, mustEncode: Set<Character>) -> String {
@@ -206,7 +230,10 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         for ch in s {
             let unreserved = ch.isASCII && (ch.isLetter || ch.isNumber || "-_.~".contains(ch))
             let encode = mustEncode.contains(ch) || (unreserved ? r.chance(0.1) : r.chance(0.5))
-            if !encode { out.append(ch); continue }
+            if !encode {
+                out.append(ch)
+                continue
+            }
             let digits = r.chance(0.3) ? lowerHex : hexDigits
             for b in String(ch).utf8 { out += "%" + String(digits[Int(b >> 4)]) + String(digits[Int(b & 15)]) }
         }
@@ -216,15 +243,23 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         String(s.map { r.chance(0.4) ? Character($0.uppercased()) : Character($0.lowercased()) })
     }
 
-    let keyTokens = ["photo", "pops", "2024", "a b", "ü", "ሴ", "😀", "+", "=", "&", "?", "#", "%", "%41", "!", "$", "'",
-                     "(", ")", "*", ",", ";", ":", "@", "~", "-", "_", ".", "..", "x.csv", "Funko Pop #1", "é+é"]
-    let pathTokens = ["endpoints", "my-endpoint", "invocations", "a b", "%20", "%2F", "%2f", "%e1%88%b4", "%zz", "ሴ", "é",
-                      "+", "=", "!", "$", "&", "'", "(", ")", "*", ",", ";", ":", "@", "~user", ".", "..", "", "v1", "Mixed"]
-    let queryTokens = ["prefix", "list-type", "2", "max-keys", "acl", "a b", "ü", "ሴ", "😀", "x+y", "k=v", "&amp", "100%",
-                       "~tilde", "-._~", "UPPER", "lower", "Mixed Case", "/slash/", "?q", "#frag", "'q'", "(p)", "*", "!",
-                       "$", ",", ";", ":", "@", "%41"]
-    let valueTokens = ["value", "  leading", "trailing  ", "inner   spaces", "\ttab\tbed\t", "folded\n   line", "Café ☕",
-                       "a,b", "\"quoted   string\"", "", "   ", "UPPER lower", "x=1; y=2", "😀"]
+    let keyTokens = [
+        "photo", "pops", "2024", "a b", "ü", "ሴ", "😀", "+", "=", "&", "?", "#", "%", "%41", "!", "$", "'",
+        "(", ")", "*", ",", ";", ":", "@", "~", "-", "_", ".", "..", "x.csv", "Funko Pop #1", "é+é",
+    ]
+    let pathTokens = [
+        "endpoints", "my-endpoint", "invocations", "a b", "%20", "%2F", "%2f", "%e1%88%b4", "%zz", "ሴ", "é",
+        "+", "=", "!", "$", "&", "'", "(", ")", "*", ",", ";", ":", "@", "~user", ".", "..", "", "v1", "Mixed",
+    ]
+    let queryTokens = [
+        "prefix", "list-type", "2", "max-keys", "acl", "a b", "ü", "ሴ", "😀", "x+y", "k=v", "&amp", "100%",
+        "~tilde", "-._~", "UPPER", "lower", "Mixed Case", "/slash/", "?q", "#frag", "'q'", "(p)", "*", "!",
+        "$", ",", ";", ":", "@", "%41",
+    ]
+    let valueTokens = [
+        "value", "  leading", "trailing  ", "inner   spaces", "\ttab\tbed\t", "folded\n   line", "Café ☕",
+        "a,b", "\"quoted   string\"", "", "   ", "UPPER lower", "x=1; y=2", "😀",
+    ]
     let methods = ["GET", "PUT", "POST", "DELETE", "HEAD"]
     let regions = ["us-east-1", "eu-west-2", "ap-southeast-2"]
     let alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -234,14 +269,20 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
     for id in 0..<(count + presigned) {
         let query = id >= count
         let s3 = r.chance(0.5)
-        let credentials = AWSCredentials(accessKeyID: "AKIA" + r.string(alnum, 16), secretAccessKey: r.string(base64ish, 40),
-                                         sessionToken: r.chance(0.4) ? r.string(base64ish, 20 + r.int(200)) + "==" : nil)
+        let credentials = AWSCredentials(
+            accessKeyID: "AKIA" + r.string(alnum, 16), secretAccessKey: r.string(base64ish, 40),
+            sessionToken: r.chance(0.4) ? r.string(base64ish, 20 + r.int(200)) + "==" : nil)
         let method = query ? r.pick(["GET", "PUT"]) : r.pick(methods)
-        var swiftURL: String, botoURL: String, s3Key: String? = nil, hostName: String
+        var swiftURL: String
+        var botoURL: String
+        var s3Key: String? = nil
+        var hostName: String
         if s3 {
-            let (base, bucketPath) = r.pick([("https://examplebucket.s3.amazonaws.com", ""), ("https://s3.us-east-1.amazonaws.com", "/funko-bucket"),
-                                             ("http://localhost:5000", "/funko-bucket"), ("https://S3.EU-West-2.amazonaws.com:443", "/funko-bucket"),
-                                             ("http://127.0.0.1:80", "/b"), ("https://user:pw@bucket.s3.amazonaws.com:8443", "")])
+            let (base, bucketPath) = r.pick([
+                ("https://examplebucket.s3.amazonaws.com", ""), ("https://s3.us-east-1.amazonaws.com", "/funko-bucket"),
+                ("http://localhost:5000", "/funko-bucket"), ("https://S3.EU-West-2.amazonaws.com:443", "/funko-bucket"),
+                ("http://127.0.0.1:80", "/b"), ("https://user:pw@bucket.s3.amazonaws.com:8443", ""),
+            ])
             hostName = String(base.split(separator: "/")[1].split(separator: "@").last!)
             if r.chance(0.1) {  // a bucket-level request
                 botoURL = base + (bucketPath.isEmpty ? "/" : bucketPath)
@@ -251,11 +292,15 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
                 let key = segments.joined(separator: "/")
                 s3Key = key
                 botoURL = base + bucketPath
-                swiftURL = botoURL + "/" + segments.map { encodeVariant($0, mustEncode: ["%", "?", "#"]) }.joined(separator: "/")
+                swiftURL =
+                    botoURL + "/"
+                    + segments.map { encodeVariant($0, mustEncode: ["%", "?", "#"]) }.joined(separator: "/")
             }
         } else {
-            let base = r.pick(["https://runtime.sagemaker.us-east-1.amazonaws.com", "https://API.SageMaker.eu-west-2.amazonaws.com",
-                               "http://localhost:5000", "https://[::1]:8443", "https://sagemaker.ap-southeast-2.amazonaws.com:443"])
+            let base = r.pick([
+                "https://runtime.sagemaker.us-east-1.amazonaws.com", "https://API.SageMaker.eu-west-2.amazonaws.com",
+                "http://localhost:5000", "https://[::1]:8443", "https://sagemaker.ap-southeast-2.amazonaws.com:443",
+            ])
             hostName = String(base.split(separator: "/")[1])
             var segments = (0..<r.int(6)).map { _ in (0..<(1 + r.int(2))).map { _ in r.pick(pathTokens) }.joined() }
             if let last = segments.last, last == "." || last == ".." { segments.append("end") }
@@ -268,7 +313,7 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         var params: [(String, String)] = []
         for _ in 0..<r.int(5) {
             var key = (0..<(1 + r.int(2))).map { _ in r.pick(queryTokens) }.joined()
-            if !query, let earlier = params.last, r.chance(0.3) { key = earlier.0 }   // repeated key
+            if !query, let earlier = params.last, r.chance(0.3) { key = earlier.0 }  // repeated key
             if query, params.contains(where: { $0.0 == key }) { continue }
             let value = r.chance(0.3) ? "" : (0..<(1 + r.int(3))).map { _ in r.pick(queryTokens) }.joined()
             params.append((key, value))
@@ -276,7 +321,7 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         if !params.isEmpty {
             let items = params.map { key, value -> String in
                 let k = encodeVariant(key, mustEncode: ["%", "?", "#", "&", "=", "+"])
-                if value.isEmpty, r.chance(0.5) { return k }   // `?acl` rather than `?acl=`
+                if value.isEmpty, r.chance(0.5) { return k }  // `?acl` rather than `?acl=`
                 return k + "=" + encodeVariant(value, mustEncode: ["%", "?", "#", "&", "+"])
             }
             swiftURL += "?" + items.joined(separator: "&")
@@ -285,7 +330,14 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         // Headers: mixed-case names, repeats, odd whitespace, and ones both signers replace or skip.
         var headers: [(String, String)] = []
         var candidates: [(String, () -> String)] = [
-            ("Content-Type", { r.pick(["application/json", "text/csv", "application/x-amz-json-1.1", "  text/plain;   charset=utf-8 "]) }),
+            (
+                "Content-Type",
+                {
+                    r.pick([
+                        "application/json", "text/csv", "application/x-amz-json-1.1", "  text/plain;   charset=utf-8 ",
+                    ])
+                }
+            ),
             ("X-Amz-Meta-Title", { r.pick(valueTokens) + r.pick(valueTokens) }),
             ("X-Custom-Header", { r.pick(valueTokens) }),
             ("x-custom-header", { r.pick(valueTokens) }),
@@ -299,8 +351,10 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
             ("Host", { randomCase(hostName) }),
         ]
         if !query {
-            candidates += [("X-Amz-Date", { "19990101T000000Z" }), ("Authorization", { "AWS4-HMAC-SHA256 stale" }),
-                           ("X-Amz-Security-Token", { "stale-token" })]
+            candidates += [
+                ("X-Amz-Date", { "19990101T000000Z" }), ("Authorization", { "AWS4-HMAC-SHA256 stale" }),
+                ("X-Amz-Security-Token", { "stale-token" }),
+            ]
             if s3 { candidates.append(("X-Amz-Content-SHA256", { "stale" })) }
         }
         for _ in 0..<r.int(query ? 3 : 7) {
@@ -319,10 +373,12 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         // botocore leaves the payload unsigned outside S3 only over https.
         let unsigned = !query && r.chance(s3 ? 0.3 : 0.2) && (s3 || swiftURL.hasPrefix("https"))
 
-        cases.append(RandomCase(id: id, query: query, service: s3 ? "s3" : "sagemaker", region: r.pick(regions),
-                                credentials: credentials, method: method, swiftURL: swiftURL, botoURL: botoURL, s3Key: s3Key,
-                                params: params, headers: headers, body: body, unsignedPayload: unsigned,
-                                date: 1_400_000_000 + Int64(r.int(600_000_000)), expires: 1 + r.int(604_800)))
+        cases.append(
+            RandomCase(
+                id: id, query: query, service: s3 ? "s3" : "sagemaker", region: r.pick(regions),
+                credentials: credentials, method: method, swiftURL: swiftURL, botoURL: botoURL, s3Key: s3Key,
+                params: params, headers: headers, body: body, unsignedPayload: unsigned,
+                date: 1_400_000_000 + Int64(r.int(600_000_000)), expires: 1 + r.int(604_800)))
     }
     return cases
 }
@@ -336,31 +392,48 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         let input = dir.file("cases.json")
         try JSONSerialization.data(withJSONObject: ["cases": cases.map(\.json)]).write(to: URL(fileURLWithPath: input))
         let run = try runProcess(python, ["\(packageRoot)/Tests/python/botocore_sign.py", input])
-        try #require(run.status == 0, "botocore_sign.py failed (needs botocore from scripts/requirements-dev.txt in \(python)): \(run.stderr)")
+        try #require(
+            run.status == 0,
+            "botocore_sign.py failed (needs botocore from scripts/requirements-dev.txt in \(python)): \(run.stderr)")
         let output = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let results = try #require(output["results"] as? [[String: Any]])
         try #require(results.count == cases.count)
 
-        var headerMatches = 0, queryMatches = 0
+        var headerMatches = 0
+        var queryMatches = 0
         for (c, result) in zip(cases, results) {
             let signer = c.signer
             let botoCanonical = result["canonical"] as? String ?? ""
             if c.query {
-                let url = signer.presign(method: c.method, url: c.swiftURL, headers: c.headers, expires: c.expires, date: c.date,
-                                         payloadHash: c.payloadHash)
+                let url = signer.presign(
+                    method: c.method, url: c.swiftURL, headers: c.headers, expires: c.expires, date: c.date,
+                    payloadHash: c.payloadHash)
                 let botoURL = result["url"] as? String ?? ""
-                let ours = decodedQuery(url), theirs = decodedQuery(botoURL)
-                let toSign = signer.presignURLToSign(url: c.swiftURL, headers: c.headers, expires: c.expires, date: c.date)
-                let canonical = signer.canonicalRequest(method: c.method, url: toSign, headers: c.headers, payloadHash: c.payloadHash).canonical
-                #expect(ours == theirs, "presign case \(c.id): \(c.swiftURL)\nswift:    \(url)\nbotocore: \(botoURL)\nswift canonical:\n\(canonical)\nbotocore canonical:\n\(botoCanonical)")
+                let ours = decodedQuery(url)
+                let theirs = decodedQuery(botoURL)
+                let toSign = signer.presignURLToSign(
+                    url: c.swiftURL, headers: c.headers, expires: c.expires, date: c.date)
+                let canonical = signer.canonicalRequest(
+                    method: c.method, url: toSign, headers: c.headers, payloadHash: c.payloadHash
+                ).canonical
+                #expect(
+                    ours == theirs,
+                    "presign case \(c.id): \(c.swiftURL)\nswift:    \(url)\nbotocore: \(botoURL)\nswift canonical:\n\(canonical)\nbotocore canonical:\n\(botoCanonical)"
+                )
                 if ours == theirs { queryMatches += 1 }
             } else {
-                let signed = signer.sign(method: c.method, url: c.swiftURL, headers: c.headers, payloadHash: c.payloadHash, date: c.date)
+                let signed = signer.sign(
+                    method: c.method, url: c.swiftURL, headers: c.headers, payloadHash: c.payloadHash, date: c.date)
                 let authorization = signed.last { $0.0 == "Authorization" }?.1
-                let toSign = signer.signingHeaders(url: c.swiftURL, headers: c.headers, payloadHash: c.payloadHash, date: c.date)
-                let canonical = signer.canonicalRequest(method: c.method, url: c.swiftURL, headers: toSign, payloadHash: c.payloadHash).canonical
-                #expect(authorization == result["authorization"] as? String,
-                        "case \(c.id) \(c.service) \(c.method) \(c.swiftURL)\nswift canonical:\n\(canonical)\nbotocore canonical:\n\(botoCanonical)")
+                let toSign = signer.signingHeaders(
+                    url: c.swiftURL, headers: c.headers, payloadHash: c.payloadHash, date: c.date)
+                let canonical = signer.canonicalRequest(
+                    method: c.method, url: c.swiftURL, headers: toSign, payloadHash: c.payloadHash
+                ).canonical
+                #expect(
+                    authorization == result["authorization"] as? String,
+                    "case \(c.id) \(c.service) \(c.method) \(c.swiftURL)\nswift canonical:\n\(canonical)\nbotocore canonical:\n\(botoCanonical)"
+                )
                 // What is sent matches too (botocore leaves Host to its HTTP client).
                 let callerHasHost = c.headers.contains { $0.0.lowercased() == "host" }
                 let sent = signed.filter { callerHasHost || $0.0.lowercased() != "host" }
@@ -369,7 +442,9 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
                 if authorization == result["authorization"] as? String { headerMatches += 1 }
             }
         }
-        print("SigV4 vs botocore \(output["botocore"] ?? "?"): \(headerMatches)/\(cases.count - 40) Authorization headers, \(queryMatches)/40 presigned URLs match")
+        print(
+            "SigV4 vs botocore \(output["botocore"] ?? "?"): \(headerMatches)/\(cases.count - 40) Authorization headers, \(queryMatches)/40 presigned URLs match"
+        )
         #expect(headerMatches == 300 && queryMatches == 40)
     }
 }
@@ -380,9 +455,11 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
     @Test func secretsNeverPrinted() {
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
         let token = "FwoGZXIvYXdzEJr//////////wEaDM3SECRETTOKEN+value=="
-        let credentials = AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: secret, sessionToken: token)
+        let credentials = AWSCredentials(
+            accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: secret, sessionToken: token)
         let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3")
-        var dumped = "", dumpedSigner = ""
+        var dumped = ""
+        var dumpedSigner = ""
         dump(credentials, to: &dumped)
         dump(signer, to: &dumpedSigner)
         let optional: AWSCredentials? = credentials
@@ -394,7 +471,9 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
             "\(Mirror(reflecting: credentials).children.map { "\($0.label ?? ""): \($0.value)" })",
         ]
         for text in printed {
-            #expect(!text.contains(secret) && !text.contains("wJalrXUt") && !text.contains("EXAMPLEKEY"), "secret in: \(text)")
+            #expect(
+                !text.contains(secret) && !text.contains("wJalrXUt") && !text.contains("EXAMPLEKEY"),
+                "secret in: \(text)")
             #expect(!text.contains(token) && !text.contains("SECRETTOKEN"), "session token in: \(text)")
         }
         #expect(credentials.description == "AKIA…MPLE (secret hidden, session token hidden)")
@@ -403,11 +482,16 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
 
     @Test func hashes() {
         #expect(SigV4Signer.emptyPayloadHash == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SigV4Signer.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SigV4Signer.sha256Hex(Array("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let hasher = SHA256Hasher()
         var start = 0
-        for size in [0, 1, 63, 64, 65, 4096, 30_000] { hasher.update(Array(big[start..<(start + size)])); start += size }
+        for size in [0, 1, 63, 64, 65, 4096, 30_000] {
+            hasher.update(Array(big[start..<(start + size)]))
+            start += size
+        }
         big[start...].withUnsafeBytes { hasher.update($0) }
         let whole = SigV4Signer.sha256Hex(big)
         #expect(hasher.finalizeHex() == whole)
@@ -422,19 +506,25 @@ private func randomCases(count: Int, presigned: Int, seed: UInt64) -> [RandomCas
         #expect(URLParts("/no/host").hostHeader == nil)
         #expect(SigV4Signer.uriEncode(Array("a b+c/ü~".utf8)) == "a%20b%2Bc%2F%C3%BC~")
 
-        let creds = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+        let creds = AWSCredentials(
+            accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
         let s3 = SigV4Signer(credentials: creds, region: "us-east-1", service: "s3")
         let other = SigV4Signer(credentials: creds, region: "us-east-1", service: "service")
         func path(_ signer: SigV4Signer, _ url: String) -> String {
-            signer.canonicalRequest(method: "GET", url: url, headers: [], payloadHash: "").canonical.split(separator: "\n")[1].description
+            signer.canonicalRequest(method: "GET", url: url, headers: [], payloadHash: "").canonical.split(
+                separator: "\n")[1].description
         }
         #expect(path(s3, "https://h/b/a%2bb/c d/%E1%88%b4/./../x//") == "/b/a%2Bb/c%20d/%E1%88%B4/./../x//")
         #expect(path(other, "https://h/a%20b/./c/../d//") == "/a%2520b/d/")
         #expect(path(other, "https://h/a/b/..") == "/a/")
         #expect(path(other, "https://h") == "/" && path(s3, "https://h") == "/")
         // Signing again replaces the signer's own headers rather than adding a second copy.
-        let first = s3.sign(method: "GET", url: "https://h/k", headers: [], payloadHash: SigV4Signer.emptyPayloadHash, date: 1_440_938_160)
-        let again = s3.sign(method: "GET", url: "https://h/k", headers: first, payloadHash: SigV4Signer.emptyPayloadHash, date: 1_440_938_160)
+        let first = s3.sign(
+            method: "GET", url: "https://h/k", headers: [], payloadHash: SigV4Signer.emptyPayloadHash,
+            date: 1_440_938_160)
+        let again = s3.sign(
+            method: "GET", url: "https://h/k", headers: first, payloadHash: SigV4Signer.emptyPayloadHash,
+            date: 1_440_938_160)
         #expect(headerSet(first) == headerSet(again))
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoStore
 
@@ -12,15 +13,17 @@ import Testing
     ]
 
     static func pop(_ id: String, value: Double = 20) -> FunkoPop {
-        FunkoPop(id: id, name: "Pop \(id)", series: "Marvel", character: "Thor", funkoNumber: 7,
-                 releaseDate: Time.parseISO8601("2023-05-01")!, isChase: false, isExclusive: true, isVaulted: true,
-                 exclusiveRetailer: "Target", vaultedDate: Time.parseISO8601("2024-05-01"), baseEstimatedValue: value,
-                 imageURL: nil)
+        FunkoPop(
+            id: id, name: "Pop \(id)", series: "Marvel", character: "Thor", funkoNumber: 7,
+            releaseDate: Time.parseISO8601("2023-05-01")!, isChase: false, isExclusive: true, isVaulted: true,
+            exclusiveRetailer: "Target", vaultedDate: Time.parseISO8601("2024-05-01"), baseEstimatedValue: value,
+            imageURL: nil)
     }
 
     static func sale(_ pop: String, _ iso: String, _ price: Double, id: String? = nil) -> Sale {
-        Sale(popID: pop, soldAt: Time.parseISO8601(iso)!, price: price, condition: .nearMint, marketplace: .mercari,
-             source: "test", externalID: id)
+        Sale(
+            popID: pop, soldAt: Time.parseISO8601(iso)!, price: price, condition: .nearMint, marketplace: .mercari,
+            source: "test", externalID: id)
     }
 
     @Test(arguments: backends.map(\.0)) func migrationsApplyOnceAndRecordTheirVersion(backend: String) throws {
@@ -48,13 +51,17 @@ import Testing
         let dir = TempDir()
         let store = try Self.backends.first { $0.0 == backend }!.1(dir)
         _ = try store.upsertPops([Self.pop("1"), Self.pop("2")])
-        let sales = [Self.sale("1", "2024-01-02T10:00:00Z", 20, id: "a"), Self.sale("1", "2024-01-01T10:00:00Z", 21),
-                     Self.sale("2", "2024-01-03T10:00:00Z", 22)]
+        let sales = [
+            Self.sale("1", "2024-01-02T10:00:00Z", 20, id: "a"), Self.sale("1", "2024-01-01T10:00:00Z", 21),
+            Self.sale("2", "2024-01-03T10:00:00Z", 22),
+        ]
         #expect(try store.insertSales(sales) == 3)
         #expect(try store.insertSales(sales) == 0)
         // Same content, different external id: a different sale.
         #expect(try store.insertSales([Self.sale("1", "2024-01-02T10:00:00Z", 20, id: "b")]) == 1)
-        let window = try store.sales(popID: "1", from: Time.parseISO8601("2024-01-01T10:00:00Z")!, until: Time.parseISO8601("2024-01-02T10:00:00Z")!)
+        let window = try store.sales(
+            popID: "1", from: Time.parseISO8601("2024-01-01T10:00:00Z")!,
+            until: Time.parseISO8601("2024-01-02T10:00:00Z")!)
         #expect(window.map(\.price) == [21])  // [from, until)
         #expect(window[0].condition == .nearMint && window[0].marketplace == .mercari)
         let table = try store.salesTable(since: nil)

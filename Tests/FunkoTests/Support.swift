@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -17,12 +18,15 @@ final class TempDir {
     func file(_ name: String) -> String { "\(path)/\(name)" }
 }
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
 /// A small generated market, fixed end date so tests are reproducible.
 func smallMarket(pops: Int = 120, days: Int = 500, seed: UInt64 = 3) -> MarketGenerator {
     var c = MarketGenerator.Config()
-    c.pops = pops; c.days = days; c.seed = seed
+    c.pops = pops
+    c.days = days
+    c.seed = seed
     c.endDay = CivilDate(year: 2025, month: 6, day: 30).dayNumber
     c.salesRate = 0.2
     return MarketGenerator(config: c)
@@ -34,8 +38,11 @@ func newestWeekSpike(_ table: SalesTable) -> [Sale] {
     var spike: [Sale] = []
     for i in 0..<table.count where table.soldAt[i] > last - 7 * secondsPerDay {
         for k in 0..<12 {
-            spike.append(Sale(popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k), price: table.price[i] + Double(k),
-                              condition: .mint, marketplace: .ebay, source: "spike", externalID: "spike-\(k)-\(i)"))
+            spike.append(
+                Sale(
+                    popID: table.pops[Int(table.pop[i])].id, soldAt: table.soldAt[i] - Int64(k),
+                    price: table.price[i] + Double(k),
+                    condition: .mint, marketplace: .ebay, source: "spike", externalID: "spike-\(k)-\(i)"))
         }
     }
     return spike
@@ -50,15 +57,19 @@ func quickConfig() -> TrainingConfig {
 }
 
 /// Runs a command-line program and captures its output.
-func runProcess(_ executable: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runProcess(_ executable: String, _ args: [String], env: [String: String] = [:]) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     var environment = ProcessInfo.processInfo.environment
     for (k, v) in env { environment[k] = v }
     p.environment = environment
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
     try p.run()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
@@ -85,7 +96,9 @@ func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {
 struct OwnThread: TestTrait, SuiteTrait, TestScoping {
     var isRecursive: Bool { true }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void)
+        async throws
+    {
         guard testCase != nil else { return try await function() }  // the suite itself: its tests get their own
         let executor = ThreadExecutor()
         defer { executor.stop() }
@@ -108,7 +121,10 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             while true {
                 condition.lock()
                 while jobs.isEmpty && !stopped { condition.wait() }
-                if jobs.isEmpty { condition.unlock(); return }
+                if jobs.isEmpty {
+                    condition.unlock()
+                    return
+                }
                 let job = jobs.removeFirst()
                 condition.unlock()
                 job.runSynchronously(on: asUnownedTaskExecutor())
@@ -120,8 +136,16 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        condition.lock(); jobs.append(job); condition.signal(); condition.unlock()
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
     }
 
-    func stop() { condition.lock(); stopped = true; condition.signal(); condition.unlock() }
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
 }

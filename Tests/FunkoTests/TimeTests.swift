@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FunkoCore
 
 @Suite struct TimeTests {
@@ -12,7 +13,10 @@ import Testing
     }
 
     @Test func rejectsMalformedAndImpossibleDates() {
-        for bad in ["", "2023-02-29", "2024-13-01", "2024-1-01", "yesterday", "2024-01-01T25:00:00Z", "2024-01-01T10:00:00Q", "2024-01-01X"] {
+        for bad in [
+            "", "2023-02-29", "2024-13-01", "2024-1-01", "yesterday", "2024-01-01T25:00:00Z", "2024-01-01T10:00:00Q",
+            "2024-01-01X",
+        ] {
             #expect(Time.parseISO8601(bad) == nil, "\(bad)")
         }
     }
