@@ -164,7 +164,8 @@ public struct MarketGenerator: Sendable {
         let chunk = 64
         let chunks = (catalog.count + chunk - 1) / chunk
         parts.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
+            // Each iteration writes the parts of its own Pops only.
+            nonisolated(unsafe) let base = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 for i in (k * chunk)..<min(catalog.count, (k + 1) * chunk) {
                     var part = SalesTable(pops: [])

@@ -211,15 +211,20 @@ public enum FeatureBuilder {
             }
         }
         if start < ranges.count { bounds.append(start..<ranges.count) }
+        let chunks = bounds
         let done = Counter()
-        DispatchQueue.concurrentPerform(iterations: bounds.count) { k in
-            var rows = 0
-            for p in bounds[k] {
-                body(p, ranges[p])
-                rows += ranges[p].count
+        withoutActuallyEscaping(body) { body in
+            // Each chunk writes the rows of its own Pops only, so the calls never share memory.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
+                var rows = 0
+                for p in chunks[k] {
+                    body(p, ranges[p])
+                    rows += ranges[p].count
+                }
+                let sofar = done.add(rows)
+                if let progress { progress.update(sofar) }
             }
-            let sofar = done.add(rows)
-            if let progress { progress.update(sofar) }
         }
     }
 }

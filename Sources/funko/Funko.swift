@@ -14,7 +14,7 @@ import LambdaRuntime
 #endif
 
 @main
-struct Funko: ParsableCommand {
+struct Funko: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funko",
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
@@ -313,6 +313,13 @@ struct Status: ParsableCommand {
 
 enum FunkoCLI {
     static func run(_ body: () throws -> Void) throws { try funko.run(body) }
+
+    static func run(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch let e as FunkoError {
+            writeStderr("error: \(e.message)\n")
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// What retraining needs from the environment: the artifact store (local folder, or S3 with

@@ -9,15 +9,15 @@ import LambdaRuntime
 
 /// `funko serve`: the HTTP API on this machine. Each request becomes the payload-2.0 event API
 /// Gateway would send and goes through the same handler code as the Lambda functions.
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
     @OptionGroup var options: StoreOptions
     @Option(help: "Port to listen on (0 picks a free one).") var port: UInt16 = 8000
     @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
 
-    func run() throws {
-        try FunkoCLI.run {
+    func run() async throws {
+        try await FunkoCLI.run {
             var env = processEnvironment()
             if let db = options.db { env["FUNKO_DB"] = db }
             if let dir = options.dataDir { env["FUNKO_DATA_DIR"] = dir }
@@ -38,23 +38,19 @@ struct Serve: ParsableCommand {
             sigprocmask(SIG_UNBLOCK, &signals, nil)
             let server = HTTPServer(
                 address: address, timeout: 60, logger: .disabled, handler: LocalGateway(function: function))
-            let done = DispatchSemaphore(value: 0)
-            var failure: Error?
-            Task {
-                do { try await server.run() } catch { failure = error }
-                done.signal()
-            }
-            Task {
-                try? await server.waitUntilListening()
+            let announce = Task { [host, port] in
+                try await server.waitUntilListening()
                 var actual = port  // --port 0 picks a free one
                 if case .ip4(_, let p) = await server.listeningAddress { actual = p }
                 print(
                     "serving http://\(host):\(actual) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops"
                 )
-                fflush(stdout)
+                fflush(nil)  // every stream: `stdout` itself is a C global that Swift 6 will not touch from a task
             }
-            done.wait()
-            if let failure { throw FunkoError.unavailable("cannot serve on \(host):\(port): \(failure)") }
+            defer { announce.cancel() }
+            do { try await server.run() } catch {
+                throw FunkoError.unavailable("cannot serve on \(host):\(port): \(error)")
+            }
         }
     }
 }

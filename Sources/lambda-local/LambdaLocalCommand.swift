@@ -82,7 +82,8 @@ struct LambdaLocalCommand: AsyncParsableCommand {
     /// Signals as a stream; the dispatch sources live as long as the stream.
     private static func signals(_ numbers: [Int32]) -> AsyncStream<Int32> {
         AsyncStream { continuation in
-            let sources = numbers.map { number in
+            // Dispatch sources are thread-safe; cancelling one from the termination handler is fine.
+            nonisolated(unsafe) let sources = numbers.map { number in
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler { continuation.yield(number) }

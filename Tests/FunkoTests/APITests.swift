@@ -74,22 +74,22 @@ import Testing
 
 @Suite(.serialized, .ownThread) struct PriceServiceTests {
     /// A trained model over a small market, shared by the service tests.
-    static let fixture: (dir: TempDir, store: SQLiteStore, model: LoadedModel, now: EpochSeconds) = {
+    static let shared = Shared<(dir: TempDir, store: SQLiteStore, model: LoadedModel, now: EpochSeconds)> {
         let dir = TempDir()
-        let store = try! SQLiteStore(path: dir.file("db.sqlite"))
+        let store = try SQLiteStore(path: dir.file("db.sqlite"))
         let g = smallMarket(pops: 150, days: 600)
-        _ = try! g.write(to: store)
+        _ = try g.write(to: store)
         let repo = ModelRepository(store: LocalObjectStore(root: dir.path))
         let now = (g.config.endDay + 1) * secondsPerDay
-        let model = try! Trainer.train(
-            try! store.salesTable(since: nil), config: quickConfig(), version: "v1", trainedAt: now)
-        try! repo.save(model)
-        try! repo.promote("v1", reason: "test", at: now)
-        return (dir, store, try! repo.load(), now)
-    }()
+        let model = try Trainer.train(
+            try store.salesTable(since: nil), config: quickConfig(), version: "v1", trainedAt: now)
+        try repo.save(model)
+        try repo.promote("v1", reason: "test", at: now)
+        return (dir, store, try repo.load(), now)
+    }
 
     @Test func predictionsHaveTheDocumentedShapeAndCalibratedRange() throws {
-        let f = Self.fixture
+        let f = try Self.shared.get()
         let service = PriceService(store: f.store, model: f.model)
         let busiest = try f.store.salesTable(since: nil).popRanges().enumerated().max {
             $0.element.count < $1.element.count
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func batchAnswersKnownIdsInOneCallAndListsUnknownOnes() throws {
-        let f = Self.fixture
+        let f = try Self.shared.get()
         let service = PriceService(store: f.store, model: f.model)
         let ids = try f.store.pops().prefix(5).map(\.id)
         let single = try ids.map {
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func historySummarisesTheWindow() throws {
-        let f = Self.fixture
+        let f = try Self.shared.get()
         let service = PriceService(store: f.store, model: nil)
         let id = try f.store.pops()[0].id
         let h = try service.history(popID: id, days: 365, now: f.now)
@@ -155,7 +155,7 @@ import Testing
     }
 
     @Test func statusReportsTheModelOrItsAbsence() throws {
-        let f = Self.fixture
+        let f = try Self.shared.get()
         let ok = try PriceService(store: f.store, model: f.model).status()
         #expect(
             ok.status == "ok" && ok.modelVersion == "v1" && ok.inferenceMode == "embedded"

@@ -8,7 +8,7 @@ import Testing
 @testable import FunkoStore
 
 /// A fresh temporary folder per test, removed at deinit.
-final class TempDir {
+final class TempDir: Sendable {
     let path: String
     init() {
         path = NSTemporaryDirectory() + "funko-test-" + UUID().uuidString
@@ -84,10 +84,38 @@ var funkoBinary: String {
 
 /// Runs blocking work (libcurl calls, child processes) on its own thread, so it never holds one
 /// of the few cooperative threads that in-process servers (FlyingFox) need to answer it.
+/// The caller waits for the thread, so `body` and its result are never used from two threads at
+/// once: the unchecked box only carries them across.
 func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
+    let work = UncheckedBox(body)
+    let result = try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<UncheckedBox<T>, Error>) in
+        Thread { continuation.resume(with: Result { UncheckedBox(try work.value()) }) }.start()
     }
+    return result.value
+}
+
+/// A fixture built once, on first use, and shared by the tests that ask for it. A failure to
+/// build it fails each of those tests with the error, instead of crashing the whole run.
+final class Shared<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+    private let make: () throws -> T
+
+    init(_ make: @escaping () throws -> T) { self.make = make }
+
+    func get() throws -> T {
+        try lock.withLock {
+            let r = result ?? Result { try make() }
+            result = r
+            return try r.get()
+        }
+    }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Runs a test (or every test of a suite) on a thread of its own instead of Swift's cooperative
