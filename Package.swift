@@ -2,7 +2,12 @@
 import PackageDescription
 
 // Layout: C system libraries (Debian packages) at the bottom, one small library per job above
-// them, thin executables on top. The Lambda handlers (next issue) link FunkoAPI and below only.
+// them, thin executables on top (docs/architecture.md draws the graph). The API functions
+// (predict, predict-batch, history, status) link FunkoHandlers and what it needs: the app factory,
+// the store, features, model, API operations, the AWS clients (S3 artifacts, SageMaker Runtime,
+// SSM) and the runtime loop; only retrain-trigger adds the retraining library. No SwiftNIO and no
+// HTTP server is linked into a Lambda: FlyingFox serves only the local tools (lambda-local,
+// funko serve).
 let package = Package(
     name: "FunkoPrice",
     platforms: [.macOS(.v13)],
@@ -28,15 +33,16 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
 
-        // Domain and API types, dates, vocabularies, progress: no I/O besides stderr.
+        // Domain and API types, dates, JSON, files, logging, backoff, progress: no I/O besides stderr.
         .target(name: "FunkoCore"),
-        // Catalog and sales persistence behind the `Store` protocol; migrations.
+        // Catalog and sales persistence behind the `Store` protocol (SQLite, PostgreSQL); migrations.
         .target(name: "FunkoStore", dependencies: ["FunkoCore", "CSQLite", "CPostgres"]),
-        // Sample-market generator and CSV import.
+        // Sample-market generator and CSV import/export.
         .target(name: "FunkoData", dependencies: ["FunkoCore", "FunkoStore"]),
         // Point-in-time features: the one implementation for training and serving rows.
         .target(name: "FunkoFeatures", dependencies: ["FunkoCore"]),
-        // XGBoost training, evaluation, intervals and SageMaker-compatible artifacts.
+        // XGBoost training, evaluation, intervals, SageMaker-compatible artifacts, the dataset
+        // pipeline and quality gate, drift.
         .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures", "CXGBoost", "CZlib"]),
         // Request validation and the predict/history/status operations shared by CLI and Lambdas.
         .target(name: "FunkoAPI", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel"]),
@@ -44,32 +50,45 @@ let package = Package(
         .target(name: "FunkoHTTP", dependencies: ["FunkoCore", "CCurl"]),
         // AWS Signature Version 4 on OpenSSL's libcrypto: headers and presigned URLs.
         .target(name: "AWSSigV4", dependencies: ["FunkoCore", "CCrypto"]),
-        // AWS configuration (credentials, profiles, endpoints), retries, and the S3, SageMaker and
-        // SageMaker Runtime clients over FunkoHTTP.
+        // AWS configuration (credentials, profiles, endpoints), retries, and the S3, SageMaker,
+        // SageMaker Runtime and SSM clients over FunkoHTTP.
         .target(name: "AWSClients", dependencies: ["FunkoCore", "FunkoHTTP", "AWSSigV4"]),
+        // The typed configuration (read once from the environment) and the one factory that builds
+        // the store, the artifact store, the AWS clients and the serving model from it.
+        .target(
+            name: "FunkoApp",
+            dependencies: [
+                "AWSClients", "FunkoAPI", "FunkoCore", "FunkoFeatures", "FunkoHTTP", "FunkoModel", "FunkoStore",
+            ]
+        ),
         // Retraining: the pipeline run, local or SageMaker training, champion/challenger promotion
         // onto the endpoint, rollback, and the decisions log.
         .target(
             name: "FunkoRetrain",
-            dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "AWSClients"]),
-        // The Lambda Runtime API loop (next / response / error / init-error) and its context.
+            dependencies: ["AWSClients", "FunkoApp", "FunkoCore", "FunkoFeatures", "FunkoModel", "FunkoStore"]),
+        // The Lambda Runtime API loop (next / response / error / init-error), its context, EMF metrics.
         .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
         .target(name: "LambdaEvents", dependencies: ["FunkoCore"]),
-        // The five handlers: routing, validation and answers over FunkoAPI.
+        // The API functions: routes, validation and answers over the app.
         .target(
             name: "FunkoHandlers",
-            dependencies: [
-                "FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain", "LambdaEvents",
-                "LambdaRuntime", "AWSClients",
-            ]),
+            dependencies: ["FunkoAPI", "FunkoApp", "FunkoCore", "FunkoModel", "LambdaEvents", "LambdaRuntime"]),
+        // The retrain-trigger function: schedules, manual runs and training-job events.
+        .target(
+            name: "RetrainHandler",
+            dependencies: ["FunkoApp", "FunkoCore", "FunkoHandlers", "FunkoRetrain", "LambdaEvents", "LambdaRuntime"]),
         .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
-        .executableTarget(name: "retrain-trigger", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "status", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
+        .executableTarget(name: "retrain-trigger", dependencies: ["RetrainHandler", "LambdaRuntime"]),
         // A local Lambda Runtime API (as AWS runs it) that starts a handler binary and invokes it.
-        .target(name: "LambdaLocal", dependencies: ["FunkoCore", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(
+            name: "LambdaLocal",
+            dependencies: [
+                .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]),
         .executableTarget(
             name: "lambda-local",
             dependencies: ["LambdaLocal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -77,8 +96,8 @@ let package = Package(
         .executableTarget(
             name: "funko",
             dependencies: [
-                "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoHandlers",
-                "FunkoRetrain", "LambdaEvents", "AWSClients",
+                "AWSClients", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel",
+                "FunkoRetrain", "LambdaEvents", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
@@ -87,16 +106,17 @@ let package = Package(
         .executableTarget(
             name: "funko-bench",
             dependencies: [
-                "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoStore", "FunkoAPI", "FunkoHandlers",
-                "FunkoHTTP", "AWSSigV4", "AWSClients",
+                "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
+                "FunkoHTTP", "FunkoModel", "FunkoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "FunkoTests",
             dependencies: [
-                "FunkoCore", "FunkoStore", "FunkoData", "FunkoFeatures", "FunkoModel", "FunkoAPI", "FunkoRetrain",
-                "FunkoHTTP", "LambdaRuntime", "LambdaEvents", "FunkoHandlers", "LambdaLocal", "AWSSigV4", "AWSClients",
+                "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
+                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "LambdaEvents",
+                "LambdaLocal", "LambdaRuntime", "RetrainHandler",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),

@@ -37,18 +37,14 @@ public struct AWSError: Error, CustomStringConvertible, Sendable {
     public var isRetryable: Bool { status >= 500 || status == 429 || Self.throttlingCodes.contains(code) }
 }
 
-/// Capped exponential backoff with full jitter (the SDKs' "standard" mode): attempt n waits a
-/// random time in [0, min(cap, base·2ⁿ)].
+/// How often a request is tried, and how long to wait between tries.
 public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
-    public var base: Double
-    public var cap: Double
-    public init(maxAttempts: Int = 4, base: Double = 0.05, cap: Double = 5) {
+    public var backoff: Backoff
+    public init(maxAttempts: Int = 4, backoff: Backoff = Backoff(base: 0.05, cap: 5)) {
         self.maxAttempts = maxAttempts
-        self.base = base
-        self.cap = cap
+        self.backoff = backoff
     }
-    public func delay(attempt: Int) -> Double { Double.random(in: 0...min(cap, base * Double(1 << min(attempt, 20)))) }
 }
 
 /// Signs, sends and retries requests for one AWS service. Not thread-safe (one HTTP handle).
@@ -122,7 +118,7 @@ public final class AWSClient {
                 // Timeouts are not retried: the time is spent; connection failures are.
                 guard e.kind == .connect || e.kind == .other, attempt + 1 < retry.maxAttempts else { throw e }
             }
-            let wait = retry.delay(attempt: attempt)
+            let wait = retry.backoff.delay(attempt: attempt)
             if let deadline, Double(deadline - Time.nowMilliseconds()) / 1000 < wait + 0.05 {
                 throw FunkoError.unavailable("\(service.displayName) \(r.operation): retries would pass the deadline")
             }

@@ -39,7 +39,7 @@ public final class S3ObjectStore: ObjectStore {
             }
         }
         throw FunkoError.unavailable(
-            "\(description)\(key) kept changing during \(Self.updateAttempts) attempts to update it; try again")
+            "\(location(of: key)) kept changing during \(Self.updateAttempts) attempts to update it; try again")
     }
 
     static let updateAttempts = 10
@@ -60,5 +60,5 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     /// The `s3://` URI of a key, as SageMaker takes it.
-    public func uri(_ key: String) -> String { "s3://\(bucket)/\(prefix)\(key)" }
+    public func location(of key: String) -> String { "s3://\(bucket)/\(prefix)\(key)" }
 }

@@ -90,6 +90,7 @@ public final class PriceService {
         guard Self.historyDaysRange.contains(days) else {
             throw FunkoError.badRequest("days must be an integer from 1 to 3650 (got \(days))")
         }
+        try PopID.check(popID, field: "funko_pop_id")
         guard let pop = try store.pop(id: popID) else {
             throw FunkoError.notFound("unknown funko_pop_id \"\(popID)\": no such Pop in the catalog")
         }

@@ -33,6 +33,7 @@ public struct PredictRequest: Decodable, Sendable {
         guard let id = funkoPopID, !id.isEmpty else {
             throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
         }
+        try PopID.check(id, field: "funko_pop_id")
         return try PredictQuery(ids: [id], condition: condition, marketplace: marketplace, futureDays: futureDays)
     }
 }
@@ -89,7 +90,26 @@ public struct BatchPredictRequest: Decodable, Sendable {
         guard (1...Self.maxIDs).contains(ids.count) else {
             throw FunkoError.badRequest("funko_pop_ids must hold 1 to \(Self.maxIDs) ids (got \(ids.count))")
         }
+        for (i, id) in ids.enumerated() { try PopID.check(id, field: "funko_pop_ids[\(i)]") }
         return try PredictQuery(ids: ids, condition: condition, marketplace: marketplace, futureDays: futureDays)
+    }
+}
+
+/// What a Funko Pop id may hold. The stores compare ids as C strings in places (libpq), so a
+/// NUL would silently cut an id short: control characters are refused, not passed on.
+public enum PopID {
+    public static let maxLength = 128
+
+    public static func check(_ id: String, field: String) throws {
+        if let bad = id.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let code = String(bad.value, radix: 16, uppercase: true)
+            throw FunkoError.badRequest(
+                "\(field) contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)): ids are printable text such as \"10001\""
+            )
+        }
+        guard id.utf8.count <= maxLength else {
+            throw FunkoError.badRequest("\(field) is \(id.utf8.count) bytes long; ids are at most \(maxLength)")
+        }
     }
 }
 

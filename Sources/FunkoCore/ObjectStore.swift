@@ -13,6 +13,8 @@ public protocol ObjectStore: AnyObject {
     func update(_ key: String, _ change: ([UInt8]?) throws -> [UInt8]?) throws
     /// Keys of direct children under `prefix` (which ends with "/").
     func list(_ prefix: String) throws -> [String]
+    /// Where `key` lives, for people and for services that take a location (an `s3://` URI).
+    func location(of key: String) -> String
     var description: String { get }
 }
 
@@ -51,6 +53,8 @@ public final class LocalObjectStore: ObjectStore {
     }
 
     public func list(_ prefix: String) throws -> [String] { Files.list("\(root)/\(prefix)").map { prefix + $0 } }
+
+    public func location(of key: String) -> String { "\(root)/\(key)" }
 
     public var description: String { root }
 }

@@ -1,32 +1,30 @@
 import FunkoAPI
+import FunkoApp
 import FunkoCore
 import FunkoModel
-import FunkoRetrain
 import LambdaEvents
 import LambdaRuntime
 
-/// One Lambda function: the routes it serves, over the shared app state. Each handler binary is
-/// `LambdaRuntime.run { try FunkoFunction.make(.predict, logger: $0) }`.
+/// One API function: the routes it serves, over the app built at initialisation. Each handler
+/// binary is `LambdaRuntime.run { try FunkoFunction.make(.predict, logger: $0) }`.
 public final class FunkoFunction: LambdaHandler {
     public let routes: [Route]
-    public let app: FunkoApp
+    public let app: App
     /// For tests and `funko serve`: the clock the answers use.
     public var clock: () -> EpochSeconds = { Time.now() }
     /// EMF lines for every invocation: latency, errors, predicted prices, drift.
     public var metrics: MetricsLogger
 
-    public init(routes: [Route], app: FunkoApp) {
+    public init(routes: [Route], app: App) {
         self.routes = routes
         self.app = app
-        metrics = MetricsLogger(
-            function: app.settings.environment["AWS_LAMBDA_FUNCTION_NAME"]?.nilIfEmpty ?? routes.first?.rawValue
-                ?? "funko")
+        metrics = MetricsLogger(function: app.configuration.functionName ?? routes.first?.rawValue ?? "funko")
     }
 
-    /// Reads the settings from the environment and initialises the app (the cold start).
+    /// Reads the configuration from the environment and builds the app (the cold start).
     public static func make(_ routes: Route..., logger: Logger) throws -> FunkoFunction {
-        FunkoFunction(
-            routes: routes, app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(), logger: logger))
+        let configuration = try AppConfiguration.fromEnvironment(processEnvironment())
+        return FunkoFunction(routes: routes, app: try App(configuration: configuration, logger: logger))
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -43,14 +41,11 @@ public final class FunkoFunction: LambdaHandler {
         }
     }
 
-    /// The metric line of one invocation (HTTP status, or the function error's status).
+    /// The metric line of one invocation (HTTP status, or the function error's status), with
+    /// the predicted prices and the drift check of what it served.
     func emitMetrics(started: Double, status: Int?, context: LambdaContext) {
-        let s = status ?? 200
-        var list: [MetricsLogger.Metric] = [
-            .init("Latency", ((Time.monotonic() - started) * 100_000).rounded() / 100, .milliseconds),
-            .init("Errors", s >= 500 ? 1 : 0, .count), .init("ClientErrors", (400..<500).contains(s) ? 1 : 0, .count),
-        ]
-        var properties: [String: JSONValue] = ["requestId": .string(context.requestID), "status": .number(Double(s))]
+        var list: [MetricsLogger.Metric] = []
+        var properties: [String: JSONValue] = [:]
         if let served = app.takeServed() {
             list.append(.init("PredictedPrice", values: served.prices))
             if let d = served.drift {
@@ -71,7 +66,8 @@ public final class FunkoFunction: LambdaHandler {
                 }
             }
         }
-        metrics.emit(list, properties: properties)
+        metrics.emitInvocation(
+            started: started, status: status ?? 200, requestID: context.requestID, extra: list, properties: properties)
     }
 
     func answer(_ event: [UInt8], context: LambdaContext) throws -> ([UInt8], Int?) {
@@ -80,23 +76,8 @@ public final class FunkoFunction: LambdaHandler {
             let result = respond(to: request, context: context)
             return (try result.encoded(for: request.format), result.status)
         case .eventBridge(let e):
-            guard routes.contains(.retrain) else {
-                throw FunkoError.badRequest(
-                    "this function does not handle EventBridge events (\(e.source) \(e.detailType))")
-            }
-            if e.detailType == TrainingJobEvent.detailType {
-                let job = try TrainingJobEvent(e)
-                context.logger.info(
-                    "training job state change",
-                    ["trainingJob": .string(job.name), "jobStatus": .string(job.status), "eventId": .string(e.id)])
-                return (
-                    try encode(
-                        logged(try app.retrainService().complete(job: job.name, now: clock()), context: context)), nil
-                )
-            }
-            context.logger.info(
-                "retraining", ["trigger": .string(e.isSchedule ? "schedule" : e.detailType), "eventId": .string(e.id)])
-            return (try encode(retrain(force: false, context: context)), nil)
+            throw FunkoError.badRequest(
+                "this function does not handle EventBridge events (\(e.source) \(e.detailType)): retrain-trigger does")
         case .direct(let body):
             return (try direct(body, context: context), nil)
         }
@@ -111,14 +92,14 @@ public final class FunkoFunction: LambdaHandler {
         do {
             result = try route(request, context: context)
         } catch let e as MethodNotAllowed {
-            var r = errorResult(e.error, context: context)
+            var r = Self.errorResult(e.error, context: context)
             r.headers["allow"] = e.allowed
             result = r
         } catch let e as FunkoError {
-            result = errorResult(e, context: context)
+            result = Self.errorResult(e, context: context)
         } catch {
             context.logger.error("unexpected error", ["error": .string("\(error)")])
-            result = errorResult(
+            result = Self.errorResult(
                 FunkoError(.internalError, "internal error; the request id identifies it in the logs"), context: context
             )
         }
@@ -140,10 +121,9 @@ public final class FunkoFunction: LambdaHandler {
         if let key = request.routeKey, let space = key.firstIndex(of: " ") {
             path = String(key[key.index(after: space)...])
         }
-        let served = routes.filter { $0.path != nil }
-        let matching = served.compactMap { r in r.match(path).map { (r, $0) } }
+        let matching = routes.compactMap { r in r.match(path).map { (r, $0) } }
         guard !matching.isEmpty else {
-            let list = served.map { "\($0.method) \($0.path!)" }.joined(separator: ", ")
+            let list = routes.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
             throw FunkoError.notFound("no route for \(request.method) \(request.path): this function serves \(list)")
         }
         guard let (route, templateParams) = matching.first(where: { $0.0.method == request.method }) else {
@@ -153,10 +133,10 @@ public final class FunkoFunction: LambdaHandler {
                 error: FunkoError(
                     .methodNotAllowed, "method \(request.method) is not allowed on \(request.path): use \(allowed)"))
         }
-        guard request.body.count <= app.settings.maxBodyBytes else {
+        guard request.body.count <= app.configuration.maxBodyBytes else {
             throw FunkoError(
                 .payloadTooLarge,
-                "request body is \(request.body.count) bytes; the limit is \(app.settings.maxBodyBytes)")
+                "request body is \(request.body.count) bytes; the limit is \(app.configuration.maxBodyBytes)")
         }
         // A route key names the template, so concrete values come from API Gateway's pathParameters.
         var params = templateParams.filter { !$0.value.hasPrefix("{") }
@@ -170,14 +150,14 @@ public final class FunkoFunction: LambdaHandler {
         case .modelStatus:
             return try json(200, try app.status(logger: context.logger), context: context)
         case .predict:
-            let query = try decodeBody(
+            let query = try RequestBody.decode(
                 PredictRequest.self, request.body,
                 example: #"{"funko_pop_id":"10001","condition":"mint","marketplace":"ebay","future_days":30}"#
             ).validated()
             return try json(
                 200, try service.predict(query, now: now, deadline: context.deadlineMilliseconds), context: context)
         case .predictBatch:
-            let query = try decodeBody(
+            let query = try RequestBody.decode(
                 BatchPredictRequest.self, request.body,
                 example: #"{"funko_pop_ids":["10001","10002"],"condition":"mint"}"#
             ).validated()
@@ -189,8 +169,6 @@ public final class FunkoFunction: LambdaHandler {
             let days = try intParameter(
                 request.query["days"], name: "days", default: 90, range: PriceService.historyDaysRange)
             return try json(200, try service.history(popID: id, days: days, now: now), context: context)
-        case .retrain:
-            return try json(200, try retrain(force: false, context: context), context: context)
         }
     }
 
@@ -206,20 +184,6 @@ public final class FunkoFunction: LambdaHandler {
             modelVersion: service.model?.metadata.version)
     }
 
-    func retrain(force: Bool, context: LambdaContext) throws -> RetrainOutcome {
-        logged(try app.retrainService().run(now: clock(), force: force) { context.logger.info($0) }, context: context)
-    }
-
-    func logged(_ outcome: RetrainOutcome, context: LambdaContext) -> RetrainOutcome {
-        context.logger.info(
-            "retraining decision",
-            [
-                "status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
-                "candidate": outcome.candidate.map(JSONValue.string) ?? .null,
-            ])
-        return outcome
-    }
-
     // MARK: Direct invocation
 
     /// The function's own operation with the JSON body as its request; errors are function errors.
@@ -228,34 +192,29 @@ public final class FunkoFunction: LambdaHandler {
         let now = clock()
         switch routes.first {
         case .predict:
-            return try encode(
+            return try RequestBody.encode(
                 try service.predict(
-                    try decodeBody(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#).validated(),
+                    try RequestBody.decode(PredictRequest.self, body, example: #"{"funko_pop_id":"10001"}"#)
+                        .validated(),
                     now: now, deadline: context.deadlineMilliseconds))
         case .predictBatch:
-            let q = try decodeBody(BatchPredictRequest.self, body, example: #"{"funko_pop_ids":["10001"]}"#).validated()
-            return try encode(try batch(q, service: service, now: now, context: context))
+            let q = try RequestBody.decode(BatchPredictRequest.self, body, example: #"{"funko_pop_ids":["10001"]}"#)
+                .validated()
+            return try RequestBody.encode(try batch(q, service: service, now: now, context: context))
         case .history:
-            let r = try decodeBody(DirectHistoryRequest.self, body, example: #"{"funko_pop_id":"10001","days":90}"#)
+            let r = try RequestBody.decode(
+                DirectHistoryRequest.self, body, example: #"{"funko_pop_id":"10001","days":90}"#)
             guard let id = r.funkoPopID else {
                 throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
             }
-            return try encode(try service.history(popID: id, days: r.days ?? 90, now: now))
+            return try RequestBody.encode(try service.history(popID: id, days: r.days ?? 90, now: now))
         case .health, .modelStatus:
             let action = (try? JSON.decode(ActionRequest.self, from: body))?.action ?? "status"
             switch action {
-            case "health": return try encode(app.health(logger: context.logger))
-            case "status": return try encode(try app.status(logger: context.logger))
+            case "health": return try RequestBody.encode(app.health(logger: context.logger))
+            case "status": return try RequestBody.encode(try app.status(logger: context.logger))
             default: throw FunkoError.badRequest("action \"\(action)\" is not supported here: use health or status")
             }
-        case .retrain:
-            let r = try decodeBody(ActionRequest.self, body, example: #"{"action":"retrain"}"#)
-            guard r.action == "retrain" else {
-                throw FunkoError.badRequest(
-                    "action \"\(r.action ?? "")\" is not supported: send {\"action\":\"retrain\"} (optionally \"force\": true)"
-                )
-            }
-            return try encode(try retrain(force: r.force ?? false, context: context))
         case nil:
             throw FunkoError.badRequest("this function has no operation")
         }
@@ -266,38 +225,17 @@ public final class FunkoFunction: LambdaHandler {
     func json<T: Encodable>(_ status: Int, _ value: T, context: LambdaContext) throws -> HTTPResult {
         HTTPResult(
             status: status, headers: ["content-type": "application/json", "x-request-id": context.requestID],
-            body: try encode(value))
+            body: try RequestBody.encode(value))
     }
 
-    func encode<T: Encodable>(_ value: T) throws -> [UInt8] { Array(try JSON.encode(value).utf8) }
-
-    func errorResult(_ e: FunkoError, context: LambdaContext) -> HTTPResult {
+    /// The JSON error answer every HTTP error gets: `{"error": {"code", "message", "request_id"}}`.
+    public static func errorResult(_ e: FunkoError, context: LambdaContext) -> HTTPResult {
         let body =
-            (try? encode(ErrorBody(e, requestID: context.requestID)))
+            (try? RequestBody.encode(ErrorBody(e, requestID: context.requestID)))
             ?? Array(#"{"error":{"code":"internal_error","message":"unencodable error"}}"#.utf8)
         return HTTPResult(
             status: e.status, headers: ["content-type": "application/json", "x-request-id": context.requestID],
             body: body)
-    }
-
-    func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8], example: String) throws -> T {
-        guard !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            throw FunkoError.badRequest("request body is empty: send a JSON object such as \(example)")
-        }
-        do {
-            return try JSON.decode(type, from: body)
-        } catch let e as FunkoError {
-            throw e
-        } catch DecodingError.typeMismatch(let expected, let ctx) {
-            guard let field = ctx.codingPath.last?.stringValue else {
-                throw FunkoError.badRequest("request body must be a JSON object such as \(example)")
-            }
-            throw FunkoError.badRequest(
-                "\(field) has the wrong type: expected \(expected == String.self ? "a string" : expected == Int.self ? "an integer" : "\(expected)"), as in \(example)"
-            )
-        } catch {
-            throw FunkoError.badRequest("request body is not valid JSON: send a JSON object such as \(example)")
-        }
     }
 
     func intParameter(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -316,9 +254,10 @@ struct MethodNotAllowed: Error {
     var error: FunkoError
 }
 
-struct ActionRequest: Decodable {
-    var action: String?
-    var force: Bool?
+/// `{"action": ...}`: the direct invocations of the status and retrain-trigger functions.
+public struct ActionRequest: Decodable, Sendable {
+    public var action: String?
+    public var force: Bool?
 }
 
 struct DirectHistoryRequest: Decodable {

@@ -1,36 +1,33 @@
 import FunkoCore
 import LambdaEvents
 
-/// The HTTP API's routes (SPEC §5) and the direct-invocation operation of each function.
+/// The HTTP API's routes (docs/api.md); a function serves some of them, and its direct
+/// invocation runs the first one's operation.
 public enum Route: String, CaseIterable, Sendable {
-    case health, modelStatus, predict, predictBatch, history, retrain
+    case health, modelStatus, predict, predictBatch, history
 
     public var method: String {
         switch self {
         case .health, .modelStatus, .history: "GET"
-        case .predict, .predictBatch, .retrain: "POST"
+        case .predict, .predictBatch: "POST"
         }
     }
 
-    /// Path pattern; nil for operations that are not HTTP routes.
-    public var path: String? {
+    /// Path pattern; `{name}` segments are path parameters.
+    public var path: String {
         switch self {
         case .health: "/health"
         case .modelStatus: "/model/status"
         case .predict: "/predict"
         case .predictBatch: "/predict/batch"
         case .history: "/history/{funko_pop_id}"
-        case .retrain: nil
         }
     }
 
-    public static let httpRoutes = Route.allCases.filter { $0.path != nil }
-
     /// Matches a concrete path against the pattern; returns the path parameters.
-    func match(_ path: String) -> [String: String]? {
-        guard let pattern = self.path else { return nil }
-        let a = pattern.split(separator: "/")
-        let b = path.split(separator: "/")
+    func match(_ concrete: String) -> [String: String]? {
+        let a = path.split(separator: "/")
+        let b = concrete.split(separator: "/")
         guard a.count == b.count else { return nil }
         var params: [String: String] = [:]
         for (p, v) in zip(a, b) {

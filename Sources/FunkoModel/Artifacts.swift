@@ -35,6 +35,31 @@ public final class LoadedModel {
     }
 }
 
+/// The artifact layout, the same in a local folder and in S3 (docs/architecture.md, "Where state
+/// lives"): every key is built here.
+public enum ArtifactKey {
+    public static let models = "models/"
+    public static let datasets = "datasets/"
+    /// Which version serves.
+    public static let champion = "models/champion.json"
+    /// Every retraining decision, oldest first.
+    public static let decisions = "models/decisions.json"
+
+    public static func model(_ version: String) -> String { "models/\(version)/" }
+    public static func archive(_ version: String) -> String { model(version) + "model.tar.gz" }
+    public static func metadata(_ version: String) -> String { model(version) + "metadata.json" }
+    public static func evaluation(_ version: String) -> String { model(version) + "evaluation.json" }
+    /// The files a model version consists of; the evaluation is optional.
+    public static func modelFiles(_ version: String) -> [String] {
+        [archive(version), metadata(version), evaluation(version)]
+    }
+
+    public static func dataset(_ version: String) -> String { "datasets/\(version)/" }
+    /// Where SageMaker training jobs write: `training-output/<job>/output/model.tar.gz`.
+    public static let trainingOutput = "training-output"
+    public static func datasetFile(_ version: String, _ name: String) -> String { dataset(version) + name }
+}
+
 /// Saves and loads model versions and the champion pointer (SPEC §4.4 `models/` layout).
 public struct ModelRepository {
     public let store: ObjectStore
@@ -46,15 +71,12 @@ public struct ModelRepository {
         let v = model.metadata.version
         let mtime = Time.parseISO8601(model.metadata.trainedAt) ?? 0
         try store.put(
-            "models/\(v)/model.tar.gz",
-            try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
-        try store.put("models/\(v)/metadata.json", Array(try JSON.encode(model.metadata, pretty: true).utf8))
-        try store.put("models/\(v)/evaluation.json", Array(try JSON.encode(model.evaluation, pretty: true).utf8))
+            ArtifactKey.archive(v), try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
+        try store.put(ArtifactKey.metadata(v), Array(try JSON.encode(model.metadata, pretty: true).utf8))
+        try store.put(ArtifactKey.evaluation(v), Array(try JSON.encode(model.evaluation, pretty: true).utf8))
     }
 
-    public static let championKey = "models/champion.json"
-
-    public func champion() throws -> ChampionRecord? { try Self.decodeChampion(try store.get(Self.championKey)) }
+    public func champion() throws -> ChampionRecord? { try Self.decodeChampion(try store.get(ArtifactKey.champion)) }
 
     static func decodeChampion(_ bytes: [UInt8]?) throws -> ChampionRecord? {
         try bytes.map { try JSON.decode(ChampionRecord.self, from: $0) }
@@ -64,7 +86,7 @@ public struct ModelRepository {
     /// at once chain instead of one forgetting the other; promoting the champion again (a
     /// redelivered event) keeps its `previous`, so a rollback still has somewhere to go.
     public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
-        try store.update(Self.championKey) { bytes in
+        try store.update(ArtifactKey.champion) { bytes in
             let current = try Self.decodeChampion(bytes)
             let previous = current?.version == version ? current?.previous : current?.version
             let record = ChampionRecord(
@@ -75,7 +97,7 @@ public struct ModelRepository {
     }
 
     public func metadata(version: String) throws -> ModelMetadata {
-        guard let bytes = try store.get("models/\(version)/metadata.json") else {
+        guard let bytes = try store.get(ArtifactKey.metadata(version)) else {
             throw FunkoError.unavailable(
                 "model \(version) has no metadata.json in \(store.description): train it again or pick another version")
         }
@@ -83,7 +105,7 @@ public struct ModelRepository {
     }
 
     public func evaluation(version: String) throws -> EvaluationReport? {
-        try store.get("models/\(version)/evaluation.json").map { try JSON.decode(EvaluationReport.self, from: $0) }
+        try store.get(ArtifactKey.evaluation(version)).map { try JSON.decode(EvaluationReport.self, from: $0) }
     }
 
     /// Loads `version`, or the champion when nil.
@@ -91,7 +113,7 @@ public struct ModelRepository {
         guard let v = try version ?? champion()?.version else {
             throw FunkoError.unavailable("no trained model in \(store.description): run `funko train` first")
         }
-        guard let archive = try store.get("models/\(v)/model.tar.gz") else {
+        guard let archive = try store.get(ArtifactKey.archive(v)) else {
             throw FunkoError.unavailable(
                 "model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
         }
@@ -103,8 +125,10 @@ public struct ModelRepository {
 
     /// Versions that have a metadata.json, oldest first.
     public func versions() throws -> [String] {
-        try store.list("models/").map { String($0.dropFirst("models/".count)) }.filter { !$0.hasSuffix(".json") }
-            .sorted()
+        try store.list(ArtifactKey.models).map { String($0.dropFirst(ArtifactKey.models.count)) }.filter {
+            !$0.hasSuffix(".json")
+        }
+        .sorted()
     }
 
     /// A fresh version id from the training time: `YYYYMMDD-HHMMSS`, with a suffix if taken by
@@ -114,7 +138,9 @@ public struct ModelRepository {
         let base = "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))"
         var v = base
         var k = 2
-        while try store.get("models/\(v)/metadata.json") != nil || store.get("datasets/\(v)/quality.json") != nil {
+        while try store.get(ArtifactKey.metadata(v)) != nil
+            || store.get(ArtifactKey.datasetFile(v, "quality.json")) != nil
+        {
             v = "\(base)-\(k)"
             k += 1
         }

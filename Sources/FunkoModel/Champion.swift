@@ -52,18 +52,11 @@ public enum Champion {
         let current = try repository.champion()
         var championMAE: Double?
         var rowsCompared = 0
-        if let current {
-            let champ = try repository.load(version: current.version)
-            // Score the champion on the candidate's test window, with the champion's own vocabularies.
-            let testStart = Time.parseISO8601(cand.windows["test"]?.from ?? "") ?? 0
-            let testEnd = Time.parseISO8601(cand.windows["test"]?.until ?? "") ?? .max
-            let rows = FeatureBuilder.trainingRows(table, encoders: champ.metadata.vocabularies)
-            let idx = table.soldAt.indices.filter { table.soldAt[$0] >= testStart && table.soldAt[$0] < testEnd }
-            let report = try Evaluator.evaluate(
-                model: champ.booster, metadata: champ.metadata, features: rows.subset(idx),
-                actual: idx.map { table.price[$0] }, pops: idx.map { table.pops[Int(table.pop[$0])] })
+        if let current, let window = cand.windows["test"] {
+            // The champion with its own vocabularies, on the same newest held-out sales.
+            let report = try repository.load(version: current.version).evaluate(on: table, window: window)
             championMAE = report.model.mae
-            rowsCompared = idx.count
+            rowsCompared = report.rows
         }
         let better = championMAE.map { candMAE < $0 } ?? true
         let comparison =
@@ -77,15 +70,5 @@ public enum Champion {
         return PromotionDecision(
             candidate: cand.version, champion: current?.version, promoted: promoted, reason: reason,
             candidateMAE: candMAE, championMAE: championMAE)
-    }
-
-    /// `compare`, then `champion.json` when the candidate wins.
-    public static func decide(
-        candidate: TrainedModel, table: SalesTable, repository: ModelRepository, force: Bool,
-        now: EpochSeconds
-    ) throws -> PromotionDecision {
-        let decision = try compare(candidate: candidate, table: table, repository: repository, force: force)
-        if decision.promoted { try repository.promote(decision.candidate, reason: decision.reason, at: now) }
-        return decision
     }
 }

@@ -100,3 +100,33 @@ public enum Evaluator {
             baselines: baselines, segments: segments)
     }
 }
+
+extension LoadedModel {
+    /// This model's point-in-time feature rows for the sales of `table` (sorted by Pop and time)
+    /// sold in `from ..< until`, each from earlier sales only, with the sales' indices in `table`.
+    public func rows(forSalesOf table: SalesTable, from: EpochSeconds, until: EpochSeconds) -> (
+        features: FeatureMatrix, indices: [Int]
+    ) {
+        let indices = table.soldAt.indices.filter { table.soldAt[$0] >= from && table.soldAt[$0] < until }
+        let rows = FeatureBuilder.trainingRows(table, encoders: metadata.vocabularies)
+        return (rows.subset(indices), indices)
+    }
+
+    /// The held-out evaluation, recomputed from the sales: this model and the naive baselines on
+    /// `table`'s sales in `window` (a model's own test window, or a candidate's, for the champion).
+    public func evaluate(on table: SalesTable, window: DataWindow) throws -> EvaluationReport {
+        guard let from = Time.parseISO8601(window.from), let until = Time.parseISO8601(window.until) else {
+            throw FunkoError.badRequest("window \(window.from) .. \(window.until) is not a pair of ISO 8601 times")
+        }
+        let (features, indices) = rows(forSalesOf: table, from: from, until: until)
+        guard !indices.isEmpty else {
+            throw FunkoError.badRequest(
+                "no sales in the window \(window.from) .. \(window.until): was the database replaced?")
+        }
+        var report = try Evaluator.evaluate(
+            model: booster, metadata: metadata, features: features, actual: indices.map { table.price[$0] },
+            pops: indices.map { table.pops[Int(table.pop[$0])] })
+        report.window = window
+        return report
+    }
+}

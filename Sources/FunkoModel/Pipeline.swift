@@ -61,16 +61,14 @@ public enum Pipeline {
         return Dataset(data: data, quality: quality, schema: schema)
     }
 
-    public static func prefix(_ version: String) -> String { "datasets/\(version)/" }
-
     /// Writes `quality.json` always (a failed gate is a report worth reading) and the CSV files
     /// and `schema.json` only when the gate passed; a failed gate then stops the run.
     public static func write(_ dataset: Dataset, to store: ObjectStore) throws {
-        let p = prefix(dataset.version)
+        let p = ArtifactKey.dataset(dataset.version)
         try store.put(p + "quality.json", Array(try JSON.encode(dataset.quality, pretty: true).utf8))
         guard dataset.quality.passed else {
             throw FunkoError.badRequest(
-                "data quality gate failed: \(dataset.quality.failureSummary) (report: \(store.description)/\(p)quality.json)"
+                "data quality gate failed: \(dataset.quality.failureSummary) (report: \(store.location(of: p + "quality.json")))"
             )
         }
         let d = dataset.data

@@ -71,11 +71,11 @@ public struct RetrainService {
         self.repository = repository
     }
 
-    public static let decisionsKey = "models/decisions.json"
-
     /// The weekly or manual run. With SageMaker, a job of an earlier run is finished first
     /// (polling covers a missed completion event) and a job still running is not doubled.
-    public func run(now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in }) throws -> RetrainOutcome {
+    public func run(
+        now: EpochSeconds, force: Bool = false, progress: Progress? = nil, log: (String) -> Void = { _ in }
+    ) throws -> RetrainOutcome {
         if training != nil, let pending = try pendingJob() {
             do {
                 let outcome = try complete(job: pending, now: now, force: force)
@@ -91,14 +91,19 @@ public struct RetrainService {
                 log(o.reason)
             }
         }
-        return try run(sales: try store.salesTable(since: nil), now: now, force: force, log: log)
+        return try run(sales: try store.salesTable(since: nil), now: now, force: force, progress: progress, log: log)
     }
 
     /// A run on a given data set (the store's sales, or one handed over whole).
-    public func run(sales table: SalesTable, now: EpochSeconds, force: Bool = false, log: (String) -> Void = { _ in })
-        throws -> RetrainOutcome
-    {
-        let dataset = try buildDataset(table, now: now)
+    public func run(
+        sales table: SalesTable, now: EpochSeconds, force: Bool = false, progress: Progress? = nil,
+        log: (String) -> Void = { _ in }
+    ) throws -> RetrainOutcome {
+        guard table.count > 0 else {
+            throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
+        }
+        let dataset = try buildDataset(table, now: now, progress: progress)
+        progress?.finish()
         let version = dataset.version
         let champion = try repository.champion()?.version
         guard dataset.quality.passed else {
@@ -113,7 +118,7 @@ public struct RetrainService {
         }
         try Pipeline.write(dataset, to: repository.store)
         log(
-            "dataset \(version): \(dataset.data.split.train.count) train / \(dataset.data.split.validation.count) validation / \(dataset.data.split.test.count) test rows in \(repository.store.description)/\(Pipeline.prefix(version))"
+            "dataset \(version): \(dataset.data.split.train.count) train / \(dataset.data.split.validation.count) validation / \(dataset.data.split.test.count) test rows in \(repository.store.location(of: ArtifactKey.dataset(version)))"
         )
         if let training {
             let job = try training.start(dataset.schema)
@@ -152,7 +157,7 @@ public struct RetrainService {
             let version = started.dataset
         else {
             throw FunkoError.notFound(
-                "training job \(name) was not started by this deployment (no training_started entry in \(Self.decisionsKey))"
+                "training job \(name) was not started by this deployment (no training_started entry in \(ArtifactKey.decisions))"
             )
         }
         let champion = try repository.champion()?.version
@@ -179,7 +184,7 @@ public struct RetrainService {
             o.dataset = version
             return try record(o)
         }
-        guard let schemaBytes = try repository.store.get(Pipeline.prefix(version) + "schema.json") else {
+        guard let schemaBytes = try repository.store.get(ArtifactKey.datasetFile(version, "schema.json")) else {
             throw FunkoError.unavailable("dataset \(version) has no schema.json in \(repository.store.description)")
         }
         let schema = try JSON.decode(DatasetSchema.self, from: schemaBytes)
@@ -197,7 +202,7 @@ public struct RetrainService {
         parameters["num_round"] = String(booster.boostedRounds)
         parameters["training_job"] = name
         let model = try Trainer.finish(booster, data: data, version: version, trainedAt: now, parameters: parameters)
-        let quality = try repository.store.get(Pipeline.prefix(version) + "quality.json").map {
+        let quality = try repository.store.get(ArtifactKey.datasetFile(version, "quality.json")).map {
             try JSON.decode(QualityReport.self, from: $0)
         }
         return try conclude(model, table: table, quality: quality, trainingJob: name, force: force, now: now)
@@ -210,11 +215,11 @@ public struct RetrainService {
         }
         guard let target = version ?? current.previous else {
             throw FunkoError.badRequest(
-                "champion \(current.version) records no previous version: pass --to VERSION (a version under \(repository.store.description)/models/)"
+                "champion \(current.version) records no previous version: pass --to VERSION (a version under \(repository.store.location(of: ArtifactKey.models)))"
             )
         }
         guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
-        guard try repository.store.get("models/\(target)/model.tar.gz") != nil else {
+        guard try repository.store.get(ArtifactKey.archive(target)) != nil else {
             throw FunkoError.notFound(
                 "model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
         }
@@ -230,7 +235,7 @@ public struct RetrainService {
 
     /// Every decision so far, oldest first.
     public func decisions() throws -> [RetrainOutcome] {
-        try Self.decodeLog(try repository.store.get(Self.decisionsKey))
+        try Self.decodeLog(try repository.store.get(ArtifactKey.decisions))
     }
 
     static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
@@ -279,7 +284,8 @@ public struct RetrainService {
             throw FunkoError.badRequest(
                 "the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(version)")
         }
-        return try deployment.deploy(version: version, modelDataURL: s3.uri("models/\(version)/model.tar.gz"), now: now)
+        return try deployment.deploy(
+            version: version, modelDataURL: s3.location(of: ArtifactKey.archive(version)), now: now)
     }
 
     /// Appends to `models/decisions.json`, the log of every retraining decision, without losing
@@ -288,7 +294,7 @@ public struct RetrainService {
     @discardableResult
     func record(_ outcome: RetrainOutcome) throws -> RetrainOutcome {
         var recorded = outcome
-        try repository.store.update(Self.decisionsKey) { bytes in
+        try repository.store.update(ArtifactKey.decisions) { bytes in
             var log = try Self.decodeLog(bytes)
             if let job = outcome.trainingJob, Self.final.contains(outcome.status),
                 let earlier = log.last(where: { $0.trainingJob == job && Self.final.contains($0.status) })

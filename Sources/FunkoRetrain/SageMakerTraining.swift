@@ -29,15 +29,17 @@ public struct SageMakerTraining {
 
     public func start(_ schema: DatasetSchema) throws -> String {
         let name = jobName(version: schema.version)
-        let dataset = Pipeline.prefix(schema.version)
         var spec = SageMakerClient.TrainingJobSpec(
             name: name, image: image, roleARN: roleARN, instanceType: instanceType,
             hyperparameters: schema.hyperparameters,
             channels: [
-                .init(name: "train", s3URI: artifacts.uri(dataset + "train.csv")),
-                .init(name: "validation", s3URI: artifacts.uri(dataset + "validation.csv")),
+                .init(
+                    name: "train", s3URI: artifacts.location(of: ArtifactKey.datasetFile(schema.version, "train.csv"))),
+                .init(
+                    name: "validation",
+                    s3URI: artifacts.location(of: ArtifactKey.datasetFile(schema.version, "validation.csv"))),
             ],
-            outputS3URI: artifacts.uri("training-output"))
+            outputS3URI: artifacts.location(of: ArtifactKey.trainingOutput))
         spec.maxRuntimeSeconds = maxRuntimeSeconds
         try sagemaker.createTrainingJob(spec)
         return name

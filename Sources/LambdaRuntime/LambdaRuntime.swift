@@ -40,14 +40,16 @@ public enum LambdaRuntime {
     public static func loop(
         client: RuntimeClient, handler: LambdaHandler, logger: Logger, proceed: () -> Bool = { true }
     ) {
-        var backoff = Backoff()
+        let backoff = Backoff(base: 0.01, cap: 2)
+        var failures = 0
         while proceed() {
             let invocation: RuntimeClient.Invocation
             do {
                 invocation = try client.next()
-                backoff.reset()
+                failures = 0
             } catch {
-                let delay = backoff.next()
+                let delay = backoff.delay(attempt: failures)
+                failures += 1
                 logger.warn(
                     "next invocation failed; retrying",
                     ["error": .string("\(error)"), "retryInSeconds": .number(delay)])
@@ -79,16 +81,5 @@ public enum LambdaRuntime {
     static func describe(_ error: Error) -> (type: String, message: String) {
         if let e = error as? LambdaReportableError { return (e.errorType, e.errorMessage) }
         return (String(describing: type(of: error)), String(describing: error))
-    }
-}
-
-/// Capped exponential backoff with full jitter: a random wait up to 10 ms, doubling to 2 s.
-struct Backoff {
-    private var attempt = 0
-    mutating func reset() { attempt = 0 }
-    mutating func next() -> Double {
-        let cap = min(2.0, 0.01 * Double(1 << min(attempt, 10)))
-        attempt += 1
-        return Double.random(in: 0...cap)
     }
 }

@@ -61,3 +61,21 @@ public struct MetricsLogger: Sendable {
         if let text = try? JSON.encode(line) { sink(text) }
     }
 }
+
+extension MetricsLogger {
+    /// The line every invocation emits: its latency and whether it failed (5xx, or a function
+    /// error) or was refused (4xx), with `extra` metrics and `properties` beside them.
+    public func emitInvocation(
+        started: Double, status: Int, requestID: String, extra: [Metric] = [], properties: [String: JSONValue] = [:]
+    ) {
+        var line = properties
+        line["requestId"] = .string(requestID)
+        line["status"] = .number(Double(status))
+        emit(
+            [
+                Metric("Latency", ((Time.monotonic() - started) * 100_000).rounded() / 100, .milliseconds),
+                Metric("Errors", status >= 500 ? 1 : 0, .count),
+                Metric("ClientErrors", (400..<500).contains(status) ? 1 : 0, .count),
+            ] + extra, properties: line)
+    }
+}

@@ -2,11 +2,11 @@ import AWSClients
 import AWSSigV4
 import ArgumentParser
 import FunkoAPI
+import FunkoApp
 import FunkoCore
 import FunkoData
 import FunkoFeatures
 import FunkoHTTP
-import FunkoHandlers
 import FunkoModel
 import FunkoStore
 

@@ -1,5 +1,6 @@
 import AWSClients
 import ArgumentParser
+import FunkoApp
 import FunkoCore
 import FunkoModel
 import FunkoRetrain
@@ -8,22 +9,18 @@ import FunkoRetrain
     import Glibc
 #endif
 
-/// Where artifacts live in S3, and which AWS profile to use.
-struct AWSOptions: ParsableArguments {
-    @Option(help: "S3 bucket for artifacts (env MODEL_BUCKET).") var bucket: String?
-    @Option(help: "Key prefix inside the bucket (env MODEL_PREFIX).") var prefix: String?
-    @Option(help: "Profile from ~/.aws/config and ~/.aws/credentials (env AWS_PROFILE).") var profile: String?
-
-    var environment: [String: String] { processEnvironment() }
-
-    func config() throws -> AWSConfig { try AWSConfig.resolve(environment: environment, profile: profile) }
-
-    func s3Store(_ s3: S3Client) throws -> S3ObjectStore {
-        guard let b = bucket ?? environment["MODEL_BUCKET"], !b.isEmpty else {
-            throw FunkoError.badRequest("no bucket: pass --bucket or set MODEL_BUCKET")
-        }
-        return S3ObjectStore(s3: s3, bucket: b, prefix: prefix ?? environment["MODEL_PREFIX"] ?? "")
+/// The configuration's bucket as an artifact store, with the local folder beside it: the two
+/// ends `funko artifacts` and `funko deploy` copy between.
+func bucketAndFolder(_ options: AppOptions) throws -> (remote: S3ObjectStore, folder: String, app: App) {
+    let configuration = try options.configuration(allowBothArtifactStores: true)
+    guard configuration.bucket != nil else {
+        throw FunkoError.badRequest("no bucket: pass --bucket or set MODEL_BUCKET")
     }
+    let app = try App(configuration: configuration, logger: Logger(quiet: true), loadModel: false)
+    guard let remote = app.repository.store as? S3ObjectStore else {
+        throw FunkoError(.internalError, "a configuration with a bucket built no S3 artifact store")
+    }
+    return (remote, configuration.artifactFolder, app)
 }
 
 struct Artifacts: ParsableCommand {
@@ -34,14 +31,12 @@ struct Artifacts: ParsableCommand {
     struct Push: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Upload models/ and datasets/ from the local store to S3.")
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var aws: AWSOptions
+        @OptionGroup var options: AppOptions
 
         func run() throws {
             try FunkoCLI.run {
-                let root = LocalObjectStore.path(flag: options.dataDir, environment: options.environment)
-                let s3 = S3Client(config: try aws.config())
-                let target = try aws.s3Store(s3)
+                let (target, root, _) = try bucketAndFolder(options)
+                let s3 = target.s3
                 let keys = ["models", "datasets"].flatMap { walk(root, $0) }
                 guard !keys.isEmpty else {
                     throw FunkoError.badRequest("nothing to push in \(root): run `funko train` first")
@@ -59,15 +54,13 @@ struct Artifacts: ParsableCommand {
     struct Pull: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download models/ and datasets/ from S3 into the local store.")
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var aws: AWSOptions
+        @OptionGroup var options: AppOptions
 
         func run() throws {
             try FunkoCLI.run {
-                let root = LocalObjectStore.path(flag: options.dataDir, environment: options.environment)
-                let s3 = S3Client(config: try aws.config())
-                let source = try aws.s3Store(s3)
-                let keys = try ["models/", "datasets/"].flatMap {
+                let (source, root, _) = try bucketAndFolder(options)
+                let s3 = source.s3
+                let keys = try [ArtifactKey.models, ArtifactKey.datasets].flatMap {
                     try s3.listObjects(bucket: source.bucket, prefix: source.prefix + $0)
                 }
                 .map { String($0.dropFirst(source.prefix.count)) }.filter { !$0.hasSuffix("/") }
@@ -85,7 +78,7 @@ struct Artifacts: ParsableCommand {
 /// point at files that are not there yet.
 func transfer(_ keys: [String], label: String, _ copy: (String) throws -> Void) throws {
     let ordered = keys.sorted {
-        ($0 == ModelRepository.championKey ? 1 : 0, $0) < ($1 == ModelRepository.championKey ? 1 : 0, $1)
+        ($0 == ArtifactKey.champion ? 1 : 0, $0) < ($1 == ArtifactKey.champion ? 1 : 0, $1)
     }
     let progress = Progress(label, total: ordered.count)
     for (i, key) in ordered.enumerated() {
@@ -113,51 +106,51 @@ struct Deploy: ParsableCommand {
         abstract:
             "Serve a model version on a SageMaker endpoint: model, endpoint config, create or update the endpoint, wait until InService."
     )
-    @OptionGroup var options: StoreOptions
-    @OptionGroup var aws: AWSOptions
+    @OptionGroup var options: AppOptions
     @Option(help: "Model version (default: the champion).") var version: String?
     @Option(help: "Endpoint name (env SAGEMAKER_ENDPOINT_NAME).") var endpointName: String?
     @Option(help: "IAM role SageMaker assumes to read the model (env SAGEMAKER_ROLE_ARN).") var roleArn: String?
-    @Option(help: "Instance type.") var instanceType = "ml.t2.medium"
+    @Option(help: "Instance type (env ENDPOINT_INSTANCE_TYPE; default ml.t2.medium).") var instanceType: String?
     @Option(help: "Instance count.") var instanceCount = 1
-    @Option(help: "Container image (default: SageMaker's XGBoost 1.7-1 for the region).") var image: String?
+    @Option(help: "Container image (env TRAINING_IMAGE; default: SageMaker's XGBoost 1.7-1 for the region).")
+    var image: String?
     @Option(help: "Give up waiting after this many seconds.") var waitTimeout = 1800.0
     @Option(help: "Seconds between status checks.") var pollInterval = 15.0
     @Flag(help: "Return once the update has started.") var noWait = false
 
     func run() throws {
         try FunkoCLI.run {
-            let env = aws.environment
-            guard let endpoint = endpointName ?? env["SAGEMAKER_ENDPOINT_NAME"], !endpoint.isEmpty else {
+            let (remote, folder, app) = try bucketAndFolder(options)
+            let settings = app.configuration
+            guard let endpoint = endpointName ?? settings.endpointName, !endpoint.isEmpty else {
                 throw FunkoError.badRequest("no endpoint name: pass --endpoint-name or set SAGEMAKER_ENDPOINT_NAME")
             }
-            guard let role = roleArn ?? env["SAGEMAKER_ROLE_ARN"], role.hasPrefix("arn:") else {
+            guard let role = roleArn ?? settings.sageMakerRoleARN, role.hasPrefix("arn:") else {
                 throw FunkoError.badRequest(
                     "no execution role: pass --role-arn arn:aws:iam::ACCOUNT:role/NAME or set SAGEMAKER_ROLE_ARN")
             }
-            let config = try aws.config()
-            guard let image = image ?? SageMakerClient.xgboostImage(region: config.region) else {
+            guard let config = app.aws else { throw FunkoError(.internalError, "a bucket without AWS settings") }
+            guard let image = image ?? settings.trainingImage ?? SageMakerClient.xgboostImage(region: config.region)
+            else {
                 throw FunkoError.badRequest("no XGBoost image known for region \(config.region): pass --image")
             }
-            let s3 = S3Client(config: config)
-            let remote = try aws.s3Store(s3)
-            let local = ModelRepository(
-                store: LocalObjectStore(
-                    root: LocalObjectStore.path(flag: options.dataDir, environment: options.environment)))
-            let remoteRepo = ModelRepository(store: remote)
+            let instanceType = instanceType ?? settings.endpointInstanceType
+            let s3 = remote.s3
+            let local = ModelRepository(store: LocalObjectStore(root: folder))
+            let remoteRepo = app.repository
             guard let v = try version ?? remoteRepo.champion()?.version ?? local.champion()?.version else {
                 throw FunkoError.badRequest("no model to deploy: train one (`funko train`) or pass --version")
             }
             // The endpoint reads the model from S3: upload this version if it is not there yet.
-            let archiveKey = "models/\(v)/model.tar.gz"
+            let archiveKey = ArtifactKey.archive(v)
             if try s3.headObject(bucket: remote.bucket, key: remote.prefix + archiveKey) == nil {
-                for file in ["model.tar.gz", "metadata.json", "evaluation.json"] {
-                    guard let bytes = try local.store.get("models/\(v)/\(file)") else {
-                        if file == "evaluation.json" { continue }
+                for key in ArtifactKey.modelFiles(v) {
+                    guard let bytes = try local.store.get(key) else {
+                        if key == ArtifactKey.evaluation(v) { continue }
                         throw FunkoError.notFound(
                             "model \(v) is neither in \(remote.description) nor in \(local.store.description)")
                     }
-                    try remote.put("models/\(v)/\(file)", bytes)
+                    try remote.put(key, bytes)
                 }
             }
             let sagemaker = SageMakerClient(config: config)
@@ -166,7 +159,8 @@ struct Deploy: ParsableCommand {
             deployment.instanceType = instanceType
             deployment.instanceCount = instanceCount
             deployment.createIfMissing = true
-            let result = try deployment.deploy(version: v, modelDataURL: remote.uri(archiveKey), now: Time.now())
+            let result = try deployment.deploy(
+                version: v, modelDataURL: remote.location(of: archiveKey), now: Time.now())
             print(
                 "\(result.created ? "creating" : "updating") endpoint \(endpoint) with model \(v) on \(instanceCount) × \(instanceType)"
             )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FlyingFox
 import Foundation
+import FunkoApp
 import FunkoCore
 import FunkoHandlers
 import LambdaEvents
@@ -12,19 +13,14 @@ import LambdaRuntime
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
-    @OptionGroup var options: StoreOptions
+    @OptionGroup var options: AppOptions
     @Option(help: "Port to listen on (0 picks a free one).") var port: UInt16 = 8000
     @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
 
     func run() async throws {
-        try await FunkoCLI.run {
-            var env = processEnvironment()
-            if let db = options.db { env["FUNKO_DB"] = db }
-            if let dir = options.dataDir { env["FUNKO_DATA_DIR"] = dir }
-            let logger = Logger()
-            let function = FunkoFunction(
-                routes: Route.httpRoutes,
-                app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(env), logger: logger))
+        try await FunkoCLI.runAsync {
+            let app = try App(configuration: try options.configuration(), logger: Logger())
+            let function = FunkoFunction(routes: Route.allCases, app: app)
             let address: sockaddr_in
             do { address = try .inet(ip4: host, port: port) } catch {
                 throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address")

@@ -1,5 +1,5 @@
-import FunkoHandlers
 import LambdaRuntime
+import RetrainHandler
 
-// The retrain-trigger Lambda function: see FunkoFunction for routes, events and errors.
-LambdaRuntime.run { try FunkoFunction.make(.retrain, logger: $0) }
+// The retrain-trigger Lambda function: see RetrainFunction for the events it takes.
+LambdaRuntime.run { try RetrainFunction.make(logger: $0) }

@@ -24,7 +24,7 @@ import Testing
         let s3 = S3Client(config: moto.config)
         if try s3.headObject(bucket: Self.bucket, key: "models/champion.json") == nil {
             try? s3.createBucket(Self.bucket)
-            let local = LocalObjectStore(root: HandlerFixture.shared.settings.dataDir)
+            let local = LocalObjectStore(root: HandlerFixture.shared.dataDir)
             let remote = S3ObjectStore(s3: s3, bucket: Self.bucket)
             for key in [
                 "models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json",
@@ -50,8 +50,8 @@ import Testing
     func embeddedTargets(ids: [String], condition: Condition, marketplace: Marketplace, futureDays: Int) throws
         -> [Double]
     {
-        let store = try SQLiteStore(path: HandlerFixture.shared.settings.databasePath)
-        let model = try ModelRepository(store: LocalObjectStore(root: HandlerFixture.shared.settings.dataDir)).load()
+        let store = try SQLiteStore(path: HandlerFixture.shared.databasePath)
+        let model = try ModelRepository(store: LocalObjectStore(root: HandlerFixture.shared.dataDir)).load()
         let now = Time.now()
         var table = SalesTable(pops: try ids.map { try store.pop(id: $0)! })
         var queries: [FeatureQuery] = []
@@ -164,8 +164,8 @@ import Testing
         let s3 = S3Client(config: moto.config)
         try s3.createBucket("cli-artifacts")
         var env = moto.environment
-        env["FUNKO_DATA_DIR"] = HandlerFixture.shared.settings.dataDir
-        env["FUNKO_DB"] = HandlerFixture.shared.settings.databasePath
+        env["FUNKO_DATA_DIR"] = HandlerFixture.shared.dataDir
+        env["FUNKO_DB"] = HandlerFixture.shared.databasePath
         env["CI"] = "1"
         let push = try runProcess(
             funkoBinary, ["artifacts", "push", "--bucket", "cli-artifacts", "--prefix", "funko"], env: env)
@@ -178,7 +178,7 @@ import Testing
         #expect(pull.status == 0, "\(pull.stderr)")
         for key in ["models/champion.json", "models/fixture/model.tar.gz", "models/fixture/metadata.json"] {
             #expect(
-                try Files.read(dir.file(key)) == Files.read("\(HandlerFixture.shared.settings.dataDir)/\(key)"),
+                try Files.read(dir.file(key)) == Files.read("\(HandlerFixture.shared.dataDir)/\(key)"),
                 "\(key)")
         }
         let deploy = try runProcess(

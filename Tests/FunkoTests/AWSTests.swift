@@ -184,7 +184,7 @@ import Testing
         var config = moto.config
         config.endpointOverrides[.s3] = "http://127.0.0.1:\(Moto.freePort())"
         let s3 = S3Client(config: config)
-        s3.client.retry = RetryPolicy(maxAttempts: 100, base: 0.05, cap: 0.2)
+        s3.client.retry = RetryPolicy(maxAttempts: 100, backoff: Backoff(base: 0.05, cap: 0.2))
         let start = Time.monotonic()
         #expect(throws: FunkoError.self) {
             try s3.getObject(bucket: "b", key: "k", deadline: Time.nowMilliseconds() + 1000)

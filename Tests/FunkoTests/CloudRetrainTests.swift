@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClients
+@testable import FunkoApp
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoHandlers
@@ -10,6 +11,7 @@ import Testing
 @testable import FunkoStore
 @testable import LambdaEvents
 @testable import LambdaRuntime
+@testable import RetrainHandler
 
 /// SPEC §8 in the cloud, against the moto server with signature checks on: the weekly event runs
 /// the pipeline into S3 and starts a SageMaker training job; the job's completion event evaluates
@@ -38,7 +40,7 @@ import Testing
     func deployment() async throws -> Deployment {
         let dir = TempDir()
         try FileManager.default.copyItem(
-            atPath: HandlerFixture.shared.settings.databasePath, toPath: dir.file("funko.sqlite"))
+            atPath: HandlerFixture.shared.databasePath, toPath: dir.file("funko.sqlite"))
         let bucket = "retrain-\(UUID().uuidString.prefix(8).lowercased())"
         let endpoint = "funko-\(UUID().uuidString.prefix(8).lowercased())"
         let s3 = S3Client(config: moto.config)
@@ -79,13 +81,13 @@ import Testing
         return Deployment(dir: dir, bucket: bucket, endpoint: endpoint, proxy: proxy, env: env, s3: s3)
     }
 
-    func retrainTrigger(_ d: Deployment) throws -> FunkoFunction {
-        FunkoFunction(
-            routes: [.retrain],
-            app: try FunkoApp(settings: try HandlerSettings.fromEnvironment(d.env), logger: Logger()))
+    func retrainTrigger(_ d: Deployment) throws -> RetrainFunction {
+        RetrainFunction(
+            app: try App(configuration: try AppConfiguration.fromEnvironment(d.env), logger: Logger(), loadModel: false)
+        )
     }
 
-    func invoke(_ f: FunkoFunction, _ event: [UInt8]) throws -> RetrainOutcome {
+    func invoke(_ f: RetrainFunction, _ event: [UInt8]) throws -> RetrainOutcome {
         try JSON.decode(RetrainOutcome.self, from: try f.handle(event, context: testContext()))
     }
 
@@ -214,13 +216,13 @@ import Testing
         var serving = d.env
         serving["INFERENCE_MODE"] = "sagemaker"
         serving["TRAINING_MODE"] = nil
-        let app = try FunkoApp(settings: try HandlerSettings.fromEnvironment(serving), logger: Logger())
+        let app = try App(configuration: try AppConfiguration.fromEnvironment(serving), logger: Logger())
         #expect(app.currentModel(logger: Logger())?.metadata.version == before?.version)
         let live = try #require(try SageMakerClient(config: moto.config).describeEndpoint(d.endpoint)?.configName)
         var record = try #require(champion)
         record.endpointConfig = live
         try d.repository.store.put("models/champion.json", Array(try JSON.encode(record).utf8))
-        let caughtUp = try FunkoApp(settings: try HandlerSettings.fromEnvironment(serving), logger: Logger())
+        let caughtUp = try App(configuration: try AppConfiguration.fromEnvironment(serving), logger: Logger())
         #expect(caughtUp.currentModel(logger: Logger())?.metadata.version == version)
         try d.repository.store.put("models/champion.json", Array(try JSON.encode(champion).utf8))
 

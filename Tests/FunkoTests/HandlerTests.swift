@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FunkoAPI
+@testable import FunkoApp
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoHandlers
@@ -9,6 +10,7 @@ import Testing
 @testable import FunkoStore
 @testable import LambdaEvents
 @testable import LambdaRuntime
+@testable import RetrainHandler
 
 /// What each sample event in events/ must produce: the function that takes it, the status (nil
 /// for direct invocations, which answer with the payload itself or a function error), and a
@@ -81,6 +83,12 @@ struct SampleEvent: Sendable, CustomStringConvertible {
             file: "bad/predict-unknown-pop.json", function: "predict", status: 404,
             contains: [#"unknown funko_pop_id \"99999\""#]),
         .init(
+            file: "bad/predict-control-character-id.json", function: "predict", status: 400,
+            contains: [#"funko_pop_id contains a control character (U+0000)"#]),
+        .init(
+            file: "bad/history-control-character-id.json", function: "history", status: 400,
+            contains: [#"funko_pop_id contains a control character (U+0000)"#]),
+        .init(
             file: "bad/predict-wrong-method.json", function: "predict", status: 405,
             contains: ["method GET is not allowed on /predict: use POST"]),
         .init(
@@ -117,8 +125,7 @@ struct SampleEvent: Sendable, CustomStringConvertible {
         case "predict": [.predict]
         case "predict-batch": [.predictBatch]
         case "history": [.history]
-        case "status": [.modelStatus, .health]
-        default: [.retrain]
+        default: [.modelStatus, .health]
         }
     }
 
@@ -129,7 +136,16 @@ struct SampleEvent: Sendable, CustomStringConvertible {
 final class HandlerFixture: @unchecked Sendable {
     static let shared = HandlerFixture()
     let dir = TempDir()
-    let settings: HandlerSettings
+    var databasePath: String { dir.file("funko.sqlite") }
+    var dataDir: String { dir.file("store") }
+
+    /// The app's configuration over this store and model folder.
+    var configuration: AppConfiguration {
+        var c = AppConfiguration()
+        c.store = .sqlite(path: databasePath)
+        c.artifactFolder = dataDir
+        return c
+    }
 
     init() {
         var c = MarketGenerator.Config()
@@ -145,17 +161,22 @@ final class HandlerFixture: @unchecked Sendable {
             try! store.salesTable(since: nil), config: quickConfig(), version: "fixture", trainedAt: now)
         try! repo.save(model)
         try! repo.promote("fixture", reason: "test fixture", at: now)
-        settings = HandlerSettings(databasePath: dir.file("funko.sqlite"), dataDir: dir.file("store"))
     }
 
     /// Environment for the handler binaries.
-    var environment: [String: String] { ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir] }
+    var environment: [String: String] { ["FUNKO_DB": databasePath, "FUNKO_DATA_DIR": dataDir] }
 
-    func function(_ name: String) throws -> FunkoFunction {
-        let f = FunkoFunction(
-            routes: SampleEvent.routes(of: name), app: try FunkoApp(settings: settings, logger: Logger()))
+    /// The API function of that name over this fixture (or over `configuration`).
+    func function(_ name: String, configuration: AppConfiguration? = nil) throws -> FunkoFunction {
+        let app = try App(configuration: configuration ?? self.configuration, logger: Logger())
+        let f = FunkoFunction(routes: SampleEvent.routes(of: name), app: app)
         f.metrics = MetricsLogger(function: name) { _ in }  // metric lines are checked in MonitoringTests
         return f
+    }
+
+    /// The retrain-trigger function over `configuration` (a copy of this fixture: it changes the champion).
+    func retrainFunction(configuration: AppConfiguration) throws -> RetrainFunction {
+        RetrainFunction(app: try App(configuration: configuration, logger: Logger(), loadModel: false))
     }
 }
 
@@ -226,45 +247,16 @@ func testContext() -> LambdaContext {
 
     @Test func withoutAModelPredictionsAre503AndHealthSaysWhy() throws {
         let dir = TempDir()
-        let settings = HandlerSettings(databasePath: HandlerFixture.shared.settings.databasePath, dataDir: dir.path)
-        let predict = FunkoFunction(routes: [.predict], app: try FunkoApp(settings: settings, logger: Logger()))
+        var configuration = HandlerFixture.shared.configuration
+        configuration.artifactFolder = dir.path
+        let predict = try HandlerFixture.shared.function("predict", configuration: configuration)
         let r = try HTTPResult.decode(try predict.handle(SampleEvent.all[0].bytes, context: testContext()))
         #expect(r.status == 503)
         #expect(String(decoding: r.body, as: UTF8.self).contains("no trained model is available"))
-        let status = FunkoFunction(
-            routes: [.modelStatus, .health], app: try FunkoApp(settings: settings, logger: Logger()))
+        let status = try HandlerFixture.shared.function("status", configuration: configuration)
         let h = try HTTPResult.decode(
             try status.handle(Files.read("\(packageRoot)/events/health.json"), context: testContext()))
         #expect(h.status == 503 && String(decoding: h.body, as: UTF8.self).contains("no trained model"))
-    }
-
-    @Test func settingsAreValidated() {
-        #expect(
-            throws: FunkoError.badRequest("INFERENCE_MODE \"cloud\" is not supported: use one of embedded, sagemaker")
-        ) {
-            try HandlerSettings.fromEnvironment(["INFERENCE_MODE": "cloud"])
-        }
-        #expect(throws: FunkoError.badRequest("TRAINING_MODE \"cloud\" is not supported: use one of local, sagemaker"))
-        {
-            try HandlerSettings.fromEnvironment(["TRAINING_MODE": "cloud"])
-        }
-        #expect(
-            throws: FunkoError.badRequest(
-                "TRAINING_MODE=sagemaker needs SAGEMAKER_ROLE_ARN, the IAM role SageMaker assumes (arn:aws:iam::ACCOUNT:role/NAME)"
-            )
-        ) {
-            try HandlerSettings.fromEnvironment(["TRAINING_MODE": "sagemaker", "MODEL_BUCKET": "b"])
-        }
-        #expect(
-            throws: FunkoError.badRequest(
-                "TRAINING_MODE=sagemaker needs MODEL_BUCKET: SageMaker reads datasets from S3")
-        ) {
-            try HandlerSettings.fromEnvironment([
-                "TRAINING_MODE": "sagemaker", "SAGEMAKER_ROLE_ARN": "arn:aws:iam::1:role/r",
-            ])
-        }
-        let s = try? HandlerSettings.fromEnvironment(["FUNKO_DB": "/x.sqlite", "FUNKO_DATA_DIR": "/store"])
-        #expect(s?.databasePath == "/x.sqlite" && s?.dataDir == "/store" && s?.inferenceMode == .embedded)
     }
 
     @Test func eventsAreRecognisedByShape() throws {

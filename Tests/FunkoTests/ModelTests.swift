@@ -3,6 +3,8 @@ import Testing
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoModel
+@testable import FunkoRetrain
+@testable import FunkoStore
 
 @Suite struct MetricTests {
     @Test func metricsMatchHandComputedValues() {
@@ -53,8 +55,9 @@ import Testing
         let model = try Trainer.train(
             table, config: quickConfig(), version: try repo.newVersion(at: now), trainedAt: now)
         try repo.save(model)
-        let decision = try Champion.decide(candidate: model, table: table, repository: repo, force: false, now: now)
+        let decision = try Champion.compare(candidate: model, table: table, repository: repo, force: false)
         #expect(decision.promoted)
+        try repo.promote(model.metadata.version, reason: decision.reason, at: now)
         for key in ["model.tar.gz", "metadata.json", "evaluation.json"] {
             #expect(Files.exists(dir.file("models/20250701-000000/\(key)")), "\(key)")
         }
@@ -82,25 +85,31 @@ import Testing
         #expect(Set(e.segments.map(\.segment)).isSuperset(of: ["chase", "exclusive", "vaulted", "price < $15"]))
     }
 
+    /// Through the one promotion path (`RetrainService.conclude`, which `funko train`, `funko
+    /// retrain` and the retrain-trigger function share): every decision is logged.
     @Test func aWorseChallengerDoesNotReplaceTheChampion() throws {
         let dir = TempDir()
         let table = smallMarket(pops: 150, days: 600).salesTable()
-        let repo = ModelRepository(store: LocalObjectStore(root: dir.path))
+        let store = try SQLiteStore(path: dir.file("funko.sqlite"))
+        let service = RetrainService(store: store, repository: ModelRepository(store: LocalObjectStore(root: dir.path)))
+        let repo = service.repository
         let t0 = Time.parseISO8601("2025-07-01T00:00:00Z")!
         let good = try Trainer.train(table, config: quickConfig(), version: "good", trainedAt: t0)
-        try repo.save(good)
-        _ = try Champion.decide(candidate: good, table: table, repository: repo, force: false, now: t0)
+        let first = try service.conclude(good, table: table, quality: nil, trainingJob: nil, force: false, now: t0)
+        #expect(first.promoted)
         var weak = quickConfig()
         weak.maxRounds = 1
         let bad = try Trainer.train(table, config: weak, version: "weak", trainedAt: t0 + 60)
-        try repo.save(bad)
-        let decision = try Champion.decide(candidate: bad, table: table, repository: repo, force: false, now: t0 + 60)
+        let decision = try service.conclude(
+            bad, table: table, quality: nil, trainingJob: nil, force: false, now: t0 + 60)
         #expect(!decision.promoted)
         #expect(decision.reason.contains("not below champion MAE"))
         #expect(try repo.champion()?.version == "good")
-        let forced = try Champion.decide(candidate: bad, table: table, repository: repo, force: true, now: t0 + 120)
+        let forced = try service.conclude(bad, table: table, quality: nil, trainingJob: nil, force: true, now: t0 + 120)
         #expect(forced.promoted)
-        #expect(try repo.champion()?.version == "weak" && repo.champion()?.previous == "good")
+        #expect(try repo.champion()?.version == "weak")
+        #expect(try repo.champion()?.previous == "good")
+        #expect(try service.decisions().map(\.status) == [.promoted, .keptChampion, .promoted])
     }
 
     /// The ablation that justifies the extra features: a model on the 18 SPEC inputs only trains,

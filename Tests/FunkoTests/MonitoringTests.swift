@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import FunkoApp
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -109,8 +110,7 @@ import Testing
                 let db = try SQLiteConnection(path: settings.databasePath)
                 try db.exec("UPDATE price_history SET price = price * \(priceFactor)")
             }
-            let function = FunkoFunction(
-                routes: [.predictBatch], app: try FunkoApp(settings: settings, logger: Logger()))
+            let function = try HandlerFixture.shared.function("predict-batch", configuration: settings.configuration)
             // A pinned clock: the answers must not depend on the hour the suite runs.
             let metadata = try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).metadata(
                 version: "fixture")

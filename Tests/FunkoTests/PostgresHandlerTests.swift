@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSClients
+@testable import FunkoApp
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoHandlers
@@ -20,19 +21,18 @@ final class PostgresFixture: @unchecked Sendable {
 
     init(server: Postgres) throws {
         url = try server.freshDatabase()
-        let sqlite = try SQLiteStore(path: HandlerFixture.shared.settings.databasePath)
+        let sqlite = try SQLiteStore(path: HandlerFixture.shared.databasePath)
         let pg = try PostgresStore(url: url)
         let pops = try sqlite.pops()
         _ = try pg.upsertPops(pops)
         _ = try pg.insertSales(try pops.flatMap { try sqlite.sales(popID: $0.id, from: 0, until: .max) })
     }
 
-    /// Handler settings on PostgreSQL with the fixture's model store.
-    var settings: HandlerSettings {
-        var s = HandlerFixture.shared.settings
-        s.databaseURL = url
-        s.databasePath = "/nonexistent.sqlite"  // must not be used
-        return s
+    /// The handler fixture's configuration with this database instead of the SQLite file.
+    var configuration: AppConfiguration {
+        var c = HandlerFixture.shared.configuration
+        c.store = .postgres(url: url)
+        return c
     }
 }
 
@@ -41,9 +41,7 @@ final class PostgresFixture: @unchecked Sendable {
         let clock = Time.now()
         for function in ["predict", "predict-batch", "history", "status"] {
             let sqlite = try HandlerFixture.shared.function(function)
-            let pg = FunkoFunction(
-                routes: SampleEvent.routes(of: function),
-                app: try FunkoApp(settings: PostgresFixture.shared.settings, logger: Logger()))
+            let pg = try HandlerFixture.shared.function(function, configuration: PostgresFixture.shared.configuration)
             sqlite.clock = { clock }
             pg.clock = { clock }
             for sample in SampleEvent.all where sample.function == function {
@@ -62,7 +60,7 @@ final class PostgresFixture: @unchecked Sendable {
         let now = Time.now()
         var files: [String: [[UInt8]]] = [:]
         for store in [
-            try SQLiteStore(path: HandlerFixture.shared.settings.databasePath) as Store,
+            try SQLiteStore(path: HandlerFixture.shared.databasePath) as Store,
             try PostgresStore(url: PostgresFixture.shared.url),
         ] {
             let dir = TempDir()
@@ -78,10 +76,10 @@ final class PostgresFixture: @unchecked Sendable {
 
     @Test func retrainingRunsOnPostgres() throws {
         let dir = TempDir()
-        try FileManager.default.copyItem(atPath: HandlerFixture.shared.settings.dataDir, toPath: dir.file("store"))
-        var settings = PostgresFixture.shared.settings
-        settings.dataDir = dir.file("store")
-        let function = FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: settings, logger: Logger()))
+        try FileManager.default.copyItem(atPath: HandlerFixture.shared.dataDir, toPath: dir.file("store"))
+        var configuration = PostgresFixture.shared.configuration
+        configuration.artifactFolder = dir.file("store")
+        let function = try HandlerFixture.shared.retrainFunction(configuration: configuration)
         #expect(function.app.store is PostgresStore)
         let outcome = try JSON.decode(
             RetrainOutcome.self, from: try function.handle(SampleEvent.retrain[0].bytes, context: testContext()))

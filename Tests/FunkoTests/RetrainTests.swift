@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FunkoAPI
+@testable import FunkoApp
 @testable import FunkoCore
 @testable import FunkoData
 @testable import FunkoFeatures
@@ -10,21 +11,35 @@ import Testing
 @testable import FunkoRetrain
 @testable import FunkoStore
 @testable import LambdaRuntime
+@testable import RetrainHandler
+
+/// A store file and a model folder, and the app configuration over them.
+struct FixtureFiles {
+    var databasePath: String
+    var dataDir: String
+
+    var configuration: AppConfiguration {
+        var c = AppConfiguration()
+        c.store = .sqlite(path: databasePath)
+        c.artifactFolder = dataDir
+        return c
+    }
+}
 
 @Suite(.serialized, .ownThread) struct RetrainTests {
     /// A private copy of the handler fixture: retraining changes the champion.
-    func copyOfFixture() throws -> (TempDir, HandlerSettings) {
+    func copyOfFixture() throws -> (TempDir, FixtureFiles) {
         let dir = TempDir()
         let src = HandlerFixture.shared.dir.path
         for item in try FileManager.default.contentsOfDirectory(atPath: src) {
             try FileManager.default.copyItem(atPath: "\(src)/\(item)", toPath: dir.file(item))
         }
-        return (dir, HandlerSettings(databasePath: dir.file("funko.sqlite"), dataDir: dir.file("store")))
+        return (dir, FixtureFiles(databasePath: dir.file("funko.sqlite"), dataDir: dir.file("store")))
     }
 
     @Test func scheduledAndManualEventsRetrainAndRecordTheDecision() throws {
         let (dir, settings) = try copyOfFixture()
-        let function = FunkoFunction(routes: [.retrain], app: try FunkoApp(settings: settings, logger: Logger()))
+        let function = try HandlerFixture.shared.retrainFunction(configuration: settings.configuration)
         var outcomes: [RetrainOutcome] = []
         for sample in SampleEvent.retrain {
             let answer = try function.handle(sample.bytes, context: testContext())
@@ -48,7 +63,7 @@ import Testing
 
     @Test func badDataFailsTheQualityGateAndNothingIsPromoted() throws {
         let (dir, settings) = try copyOfFixture()
-        let store = try SQLiteStore(path: settings.databasePath)
+        let store = try SQLiteStore(path: dir.file("funko.sqlite"))
         // A tenfold volume spike in the newest week, and duplicated sales.
         let table = try store.salesTable(since: nil)
         var spike = newestWeekSpike(table)

@@ -139,11 +139,14 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     }
 
     @Test func backoffIsCappedAndJittered() {
-        var b = Backoff()
-        let delays = (0..<20).map { _ in b.next() }
+        let b = Backoff(base: 0.01, cap: 2)
+        let delays = (0..<20).map { b.delay(attempt: $0) }
         #expect(delays.allSatisfy { $0 >= 0 && $0 <= 2 })
         #expect(delays.prefix(3).allSatisfy { $0 <= 0.04 })
-        b.reset()
-        #expect(b.next() <= 0.01)
+        #expect(b.delay(attempt: 0) <= 0.01)
+        // Full jitter: the waits of one attempt spread over the whole range, not one value.
+        let spread = Set((0..<50).map { _ in b.delay(attempt: 30) })
+        #expect(spread.count > 40)
+        #expect(spread.max()! > 1)
     }
 }

@@ -1,5 +1,3 @@
-import FunkoCore
-
 /// Structured JSON log lines on stderr (CloudWatch keeps them per invocation). Every line carries
 /// the request id when there is one. Never pass secrets in `fields`.
 public struct Logger: Sendable {

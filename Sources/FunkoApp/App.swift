@@ -4,23 +4,24 @@ import FunkoCore
 import FunkoFeatures
 import FunkoHTTP
 import FunkoModel
-import FunkoRetrain
 import FunkoStore
-import LambdaRuntime
 
-/// What a function keeps between invocations: the store connection, the artifact store (local
-/// folder or S3), and the champion model (in-process trees, or its metadata plus the SageMaker
-/// endpoint). Built once at initialisation (the cold start), refreshed only when the champion changes.
-public final class FunkoApp {
-    public let settings: HandlerSettings
+/// The one factory: the store, the artifact store (local folder or S3), the AWS clients and the
+/// serving model, built from an `AppConfiguration`. The Lambda functions build it once at
+/// initialisation (the cold start); `funko serve` and every CLI command build it the same way.
+/// Not thread-safe: one invocation at a time, as a Lambda instance runs them.
+public final class App {
+    public let configuration: AppConfiguration
     public let store: Store
     public let repository: ModelRepository
-    private let aws: AWSConfig?
+    /// Resolved when the configuration needs AWS (S3 artifacts, the endpoint, SageMaker training, SSM).
+    public let aws: AWSConfig?
     private let runtime: SageMakerRuntimeClient?
-    private let sagemaker: SageMakerClient?
+    /// The SageMaker control plane, when sagemaker inference needs to see the endpoint's status.
+    public let sagemaker: SageMakerClient?
     private(set) var model: InferenceBackend?
     private var checkedAt = 0.0
-    /// Served rows of this warm function, checked for drift against the model's training summary.
+    /// Served rows of this warm process, checked for drift against the model's training summary.
     public let drift = DriftMonitor()
     private var served: Served?
 
@@ -30,27 +31,19 @@ public final class FunkoApp {
         public var drift: DriftReport?
     }
 
-    /// `loadModel` false: only the store and artifact store (retraining from the command line).
-    public init(settings: HandlerSettings, logger: Logger, loadModel: Bool = true) throws {
-        self.settings = settings
-        let needsAWS =
-            settings.modelBucket != nil || settings.inferenceMode == .sagemaker || settings.trainingMode == .sagemaker
-            || settings.databaseURLParameter != nil
-        let aws = needsAWS ? try AWSConfig.resolve(environment: settings.environment) : nil
+    /// `loadModel` false: the store and the artifact store only (data and retraining commands);
+    /// `loadChampion()` loads the model later.
+    public init(configuration: AppConfiguration, logger: Logger, loadModel: Bool = true) throws {
+        let configuration = try configuration.validated()
+        self.configuration = configuration
+        let aws =
+            configuration.usesAWS
+            ? try AWSConfig.resolve(environment: configuration.awsEnvironment, profile: configuration.awsProfile) : nil
         self.aws = aws
-        var databaseURL = settings.databaseURL
-        if let aws, let parameter = settings.databaseURLParameter {
-            databaseURL = try SSMClient(config: aws).parameter(parameter)
-        }
-        store = try databaseURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: settings.databasePath)
-        if let aws, let bucket = settings.modelBucket {
-            repository = ModelRepository(
-                store: S3ObjectStore(s3: S3Client(config: aws), bucket: bucket, prefix: settings.modelPrefix))
-        } else {
-            repository = ModelRepository(store: LocalObjectStore(root: settings.dataDir))
-        }
-        if let aws, settings.inferenceMode == .sagemaker {
-            runtime = SageMakerRuntimeClient(config: aws, timeout: settings.endpointTimeoutSeconds)
+        store = try Self.openStore(configuration.store, aws: aws)
+        repository = ModelRepository(store: try Self.artifactStore(configuration.artifacts, aws: aws))
+        if let aws, configuration.inferenceMode == .sagemaker {
+            runtime = SageMakerRuntimeClient(config: aws, timeout: configuration.endpointTimeoutSeconds)
             sagemaker = SageMakerClient(config: aws)
         } else {
             runtime = nil
@@ -59,30 +52,57 @@ public final class FunkoApp {
         checkedAt = Time.monotonic()
         guard loadModel else { return }
         do {
-            if let champion = try repository.champion() {
-                let version = servingVersion(champion, logger: logger)
-                model = try load(version)
-                logger.info(
-                    "model loaded",
-                    [
-                        "modelVersion": .string(version), "inferenceMode": .string(settings.inferenceMode.rawValue),
-                        "artifacts": .string(repository.store.description),
-                    ])
-            } else {
+            if try loadChampion(logger: logger) == nil {
                 logger.warn(
                     "no champion model yet: predictions answer 503 until one is trained",
                     ["artifacts": .string(repository.store.description)])
+            } else if let m = model {
+                logger.info(
+                    "model loaded",
+                    [
+                        "modelVersion": .string(m.metadata.version),
+                        "inferenceMode": .string(configuration.inferenceMode.rawValue),
+                        "artifacts": .string(repository.store.description),
+                    ])
             }
         } catch {
             logger.error("model could not be loaded: predictions answer 503", ["error": .string("\(error)")])
         }
     }
 
+    static func openStore(_ location: AppConfiguration.StoreLocation, aws: AWSConfig?) throws -> Store {
+        switch location {
+        case .sqlite(let path): return try SQLiteStore(path: path)
+        case .postgres(let url): return try PostgresStore(url: url)
+        case .postgresURLInSSM(let parameter):
+            guard let aws else { throw FunkoError.badRequest("DATABASE_URL_PARAMETER needs AWS settings to read SSM") }
+            return try PostgresStore(url: try SSMClient(config: aws).parameter(parameter))
+        }
+    }
+
+    static func artifactStore(_ location: AppConfiguration.ArtifactLocation, aws: AWSConfig?) throws -> ObjectStore {
+        switch location {
+        case .folder(let path): return LocalObjectStore(root: path)
+        case .s3(let bucket):
+            guard let aws else { throw FunkoError.badRequest("MODEL_BUCKET needs AWS settings (AWS_REGION)") }
+            return S3ObjectStore(s3: S3Client(config: aws), bucket: bucket.name, prefix: bucket.prefix)
+        }
+    }
+
+    /// Loads the champion (the version that matches what answers) and serves it from now on;
+    /// nil when no model has been promoted yet.
+    @discardableResult
+    public func loadChampion(logger: Logger = Logger(quiet: true)) throws -> InferenceBackend? {
+        guard let champion = try repository.champion() else { return nil }
+        model = try load(servingVersion(champion, logger: logger))
+        return model
+    }
+
     /// The version whose metadata matches what answers. Embedded: the champion. SageMaker: the
     /// champion once the endpoint runs its config; during the minutes an UpdateEndpoint takes,
     /// the endpoint still serves the previous trees, which need the previous vocabularies.
     func servingVersion(_ champion: ChampionRecord, logger: Logger) -> String {
-        guard let sagemaker, let endpoint = settings.endpointName, let config = champion.endpointConfig,
+        guard let sagemaker, let endpoint = configuration.endpointName, let config = champion.endpointConfig,
             let previous = champion.previous
         else { return champion.version }
         do {
@@ -104,7 +124,7 @@ public final class FunkoApp {
 
     /// Embedded: the trees from model.tar.gz. SageMaker: only metadata.json; the endpoint has the trees.
     private func load(_ version: String) throws -> InferenceBackend {
-        if let runtime, let endpoint = settings.endpointName {
+        if let runtime, let endpoint = configuration.endpointName {
             return SageMakerBackend(
                 metadata: try repository.metadata(version: version), endpoint: endpoint, runtime: runtime)
         }
@@ -115,7 +135,7 @@ public final class FunkoApp {
     /// every `modelRefreshSeconds`, so warm functions pick up promotions without a redeploy).
     public func currentModel(logger: Logger) -> InferenceBackend? {
         let now = Time.monotonic()
-        guard now - checkedAt >= settings.modelRefreshSeconds else { return model }
+        guard now - checkedAt >= configuration.modelRefreshSeconds else { return model }
         checkedAt = now
         do {
             // Already serving the champion: no endpoint check needed.
@@ -133,33 +153,7 @@ public final class FunkoApp {
         return model
     }
 
-    /// Retraining as configured: SageMaker training jobs when `TRAINING_MODE=sagemaker`, and
-    /// promotion onto the endpoint when one is named together with the SageMaker role.
-    public func retrainService() throws -> RetrainService {
-        var service = RetrainService(store: store, repository: repository)
-        guard let aws else { return service }
-        let client = sagemaker ?? SageMakerClient(config: aws)
-        guard let role = settings.sageMakerRoleARN else { return service }
-        let image =
-            settings.environment["TRAINING_IMAGE"]?.nilIfEmpty ?? SageMakerClient.xgboostImage(region: aws.region)
-        guard let image else {
-            throw FunkoError.badRequest(
-                "no SageMaker XGBoost image is known for region \(aws.region): set TRAINING_IMAGE")
-        }
-        if settings.trainingMode == .sagemaker, let s3 = repository.store as? S3ObjectStore {
-            var training = SageMakerTraining(sagemaker: client, artifacts: s3, roleARN: role, image: image)
-            training.instanceType = settings.trainingInstanceType
-            training.jobPrefix = settings.trainingJobPrefix
-            service.training = training
-        }
-        if let endpoint = settings.endpointName {
-            var deployment = EndpointDeployment(sagemaker: client, endpointName: endpoint, roleARN: role, image: image)
-            deployment.instanceType = settings.endpointInstanceType
-            service.deployment = deployment
-        }
-        return service
-    }
-
+    /// The operations over the current model; what they serve is kept for the metric line.
     public func service(logger: Logger) -> PriceService {
         let m = currentModel(logger: logger)
         let service = PriceService(store: store, model: m)
@@ -183,7 +177,7 @@ public final class FunkoApp {
 
     /// The endpoint's live status in sagemaker mode (DescribeEndpoint), "not_used" when embedded.
     public func endpointStatus() -> EndpointStatus {
-        guard let sagemaker, let name = settings.endpointName else {
+        guard let sagemaker, let name = configuration.endpointName else {
             return EndpointStatus(name: nil, status: "not_used")
         }
         do {
@@ -194,7 +188,8 @@ public final class FunkoApp {
     }
 
     public func status(logger: Logger) throws -> ModelStatus {
-        try service(logger: logger).status(inferenceMode: settings.inferenceMode.rawValue, endpoint: endpointStatus())
+        try service(logger: logger).status(
+            inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus())
     }
 
     /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService.
@@ -206,7 +201,7 @@ public final class FunkoApp {
         } catch { checks["database"] = "\(error)" }
         let m = currentModel(logger: logger)
         checks["model"] = m == nil ? "no trained model: run `funko train` or the retrain-trigger function" : "ok"
-        if settings.inferenceMode == .sagemaker {
+        if configuration.inferenceMode == .sagemaker {
             let e = endpointStatus()
             checks["endpoint"] = e.status == "InService" ? "ok" : "endpoint \(e.name ?? "") is \(e.status)"
         }
