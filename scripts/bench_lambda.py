@@ -1,4 +1,4 @@
-"""Lambda package figures for scripts/bench (SPEC §11, §12); run by scripts/bench-lambda as root.
+"""Lambda package figures for scripts/bench; run by scripts/bench-lambda as root.
 
     python3 scripts/bench_lambda.py ZIP_DIR BIN_DIR DATA_DIR [RUNS] [INVOCATIONS]
 
@@ -216,7 +216,7 @@ model_mb = os.path.getsize("%s/store/models/%s/model.tar.gz" % (DATA, champion))
 med = {v: statistics.median(cold[v]) for v in variants}
 out = []
 w = out.append
-w("## Lambda packages (SPEC §11)\n")
+w("## Lambda packages\n")
 w("Written by `scripts/bench lambda` on %s (%d cores, %s). `scripts/package` zips, one per handler:"
   % (time.strftime("%Y-%m-%d", time.gmtime()), os.cpu_count(), os.uname().machine))
 w("`bootstrap`, the stripped release binary (Swift standard library and Foundation linked in) and")

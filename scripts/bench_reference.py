@@ -1,7 +1,7 @@
 """The Python reference for scripts/bench: the same work as the Swift code, on the same data,
 timed in the same run.
 
-  features DIR   -- the 18 SPEC features with pandas from DIR/sales.csv + DIR/catalog.csv
+  features DIR   -- the 18 documented features with pandas from DIR/sales.csv + DIR/catalog.csv
   train DIR N    -- N rounds of the Swift trainer's parameters with the xgboost package
   sign N         -- N SigV4 signatures of an InvokeEndpoint request with botocore
 

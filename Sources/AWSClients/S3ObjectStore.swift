@@ -4,7 +4,7 @@ import FunkoCore
     import Glibc
 #endif
 
-/// The artifact store in S3: the same keys as the local folder (SPEC §4.4) under `prefix`.
+/// The artifact store in S3: the same keys as the local folder (`ArtifactKey`) under `prefix`.
 public final class S3ObjectStore: ObjectStore {
     public let s3: S3Client
     public let bucket: String

@@ -1,4 +1,4 @@
-/// The HTTP API's request and response bodies (SPEC §5), defined once for the CLI, the local
+/// The HTTP API's request and response bodies (docs/api.md), defined once for the CLI, the local
 /// server and the Lambda handlers. JSON keys are snake_case as the API documents them.
 
 public struct PriceRange: Codable, Equatable, Sendable {

@@ -1,4 +1,4 @@
-/// Item condition (SPEC §4.2). Scores 1-5 are accepted wherever names are.
+/// Item condition, best to worst. Scores 1-5 are accepted wherever names are.
 public enum Condition: String, CaseIterable, Codable, Sendable {
     case mint
     case nearMint = "near_mint"
@@ -36,7 +36,7 @@ public enum Condition: String, CaseIterable, Codable, Sendable {
     public static let acceptedValues = "mint, near_mint, good, fair, poor (or 5, 4, 3, 2, 1)"
 }
 
-/// Where a sale happened (SPEC §4.2).
+/// Where a sale happened; anything else is refused with the list of these.
 public enum Marketplace: String, CaseIterable, Codable, Sendable {
     case ebay, mercari, amazon, whatnot, facebook
     case funkoShop = "funko_shop"

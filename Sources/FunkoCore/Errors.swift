@@ -1,5 +1,5 @@
 /// An error a person can act on: one line that says what went wrong and what to do.
-/// `code`/`status` map it onto the HTTP API (SPEC §5) for the handlers.
+/// `code`/`status` map it onto the HTTP API (docs/api.md, "Errors") for the handlers.
 public struct FunkoError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Code: String, Sendable {
         case badRequest = "bad_request"

@@ -2,7 +2,7 @@
     import Glibc
 #endif
 
-/// Where artifacts live: a key/value view of the SPEC §4.4 layout. A local folder here; S3 with
+/// Where artifacts live: a key/value view of the artifact layout (`ArtifactKey`). A local folder here; S3 with
 /// the same keys in the cloud.
 public protocol ObjectStore: AnyObject {
     func get(_ key: String) throws -> [UInt8]?

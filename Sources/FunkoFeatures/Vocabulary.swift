@@ -38,7 +38,7 @@ public struct Encoders: Codable, Equatable, Sendable {
     }
 
     /// Fits on the Pops that appear in the training rows; the marketplace vocabulary is the fixed
-    /// SPEC §4.2 list so every accepted value has a code.
+    /// accepted list so every accepted value has a code.
     public init(fitting pops: [FunkoPop]) {
         series = Vocabulary(fitting: pops.map(\.series))
         character = Vocabulary(fitting: pops.map(\.character))

@@ -60,7 +60,7 @@ public enum ArtifactKey {
     public static func datasetFile(_ version: String, _ name: String) -> String { dataset(version) + name }
 }
 
-/// Saves and loads model versions and the champion pointer (SPEC §4.4 `models/` layout).
+/// Saves and loads model versions and the champion pointer (the `models/` part of `ArtifactKey`).
 public struct ModelRepository {
     public let store: ObjectStore
     public init(store: ObjectStore) { self.store = store }

@@ -17,7 +17,7 @@ public struct PromotionDecision: Codable, Equatable, Sendable {
     }
 }
 
-/// What a candidate must show besides beating the champion (SPEC §4.3): a model that does not
+/// What a candidate must show besides beating the champion: a model that does not
 /// beat the naive baselines, or whose intervals do not hold their nominal coverage, never serves.
 public struct PromotionGuards: Sendable {
     public var maxCoverageGap = 0.05

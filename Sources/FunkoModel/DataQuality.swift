@@ -1,7 +1,7 @@
 import FunkoCore
 import FunkoFeatures
 
-/// The data-quality gate before training (SPEC §8, §9): a model is only trained on data that
+/// The data-quality gate before training: a model is only trained on data that
 /// passes. The report is saved as `quality.json` next to the dataset or model.
 public struct QualityReport: Codable, Equatable, Sendable {
     public struct Check: Codable, Equatable, Sendable {

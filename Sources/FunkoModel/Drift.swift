@@ -1,7 +1,7 @@
 import FunkoCore
 import FunkoFeatures
 
-/// Population stability index (SPEC §9): how far a set of values has moved from the training
+/// Population stability index: how far a set of values has moved from the training
 /// rows' histogram in `metadata.json`. Σ (actual − expected) · ln(actual / expected) over the
 /// decile bins and a "missing" bin. Rule of thumb: < 0.1 stable, 0.1–0.2 moving, > 0.2 drifted.
 public enum PSI {

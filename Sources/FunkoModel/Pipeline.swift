@@ -39,7 +39,7 @@ public struct Dataset {
     public var version: String { schema.version }
 }
 
-/// SPEC §4.4 / §8 pipeline: sales → point-in-time features → data-quality gate → versioned
+/// The dataset pipeline (docs/architecture.md, "The retraining path"): sales → point-in-time features → data-quality gate → versioned
 /// train/validation/test CSV files in SageMaker's format (label first, no header).
 public enum Pipeline {
     public static func build(

@@ -19,7 +19,7 @@ public struct TrainingConfig: Sendable {
     public var validationFraction = 0.1
     public var testFraction = 0.1
     public var nominalCoverage = 0.8
-    /// Only the 18 SPEC features as model inputs (for measuring what the extras add); the
+    /// Only the 18 documented features as model inputs (for measuring what the extras add); the
     /// reference price of the target transform is unchanged.
     public var specFeaturesOnly = false
     public init() {}

@@ -52,7 +52,7 @@ public struct RetrainOutcome: Codable, Equatable, Sendable {
     }
 }
 
-/// SPEC §8: collect → features → quality gate → train (libxgboost here, or a SageMaker training
+/// Retraining (docs/architecture.md, "The retraining path"): collect → features → quality gate → train (libxgboost here, or a SageMaker training
 /// job) → score candidate and champion on the same newest held-out window → promote only if
 /// better and within the guards (endpoint first, then `champion.json`) → record the decision.
 public struct RetrainService {

@@ -5,7 +5,7 @@ import FunkoCore
     import Glibc
 #endif
 
-/// The embedded store: one SQLite file, WAL mode, the SPEC §3 schema.
+/// The embedded store: one SQLite file, WAL mode, the same schema as PostgreSQL.
 public final class SQLiteStore: Store {
     private let db: SQLiteConnection
     private var transactionDepth = 0

@@ -223,7 +223,7 @@ struct LoadBench: ParsableCommand {
     }
 }
 
-/// SPEC §4.4 pipeline from a store: read every sale, build the features, run the quality gate,
+/// The dataset pipeline from a store: read every sale, build the features, run the quality gate,
 /// write the SageMaker CSV files to a local folder. Stages timed separately; peak RSS of the run.
 struct PipelineBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pipeline")

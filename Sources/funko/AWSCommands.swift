@@ -25,7 +25,7 @@ func bucketAndFolder(_ options: AppOptions) throws -> (remote: S3ObjectStore, fo
 
 struct Artifacts: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy artifacts between the local store and S3 (same SPEC §4.4 layout).",
+        abstract: "Copy artifacts between the local store and S3 (same layout).",
         subcommands: [Push.self, Pull.self])
 
     struct Push: ParsableCommand {

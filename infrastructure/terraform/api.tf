@@ -1,4 +1,4 @@
-# API Gateway HTTP API (SPEC 5): five routes onto four functions, throttled, with JSON access logs.
+# API Gateway HTTP API (docs/api.md): five routes onto four functions, throttled, with JSON access logs.
 
 resource "aws_apigatewayv2_api" "http" {
   name          = "${local.prefix}-api"
@@ -18,7 +18,7 @@ resource "aws_apigatewayv2_integration" "function" {
 
 resource "aws_apigatewayv2_route" "route" {
   for_each = local.routes
-  #checkov:skip=CKV_AWS_309:A public, read-only price API (SPEC 5) with no user accounts; abuse is bounded by stage throttling.
+  #checkov:skip=CKV_AWS_309:A public, read-only price API with no user accounts; abuse is bounded by stage throttling.
   api_id    = aws_apigatewayv2_api.http.id
   route_key = each.key
   target    = "integrations/${aws_apigatewayv2_integration.function[each.value].id}"

@@ -1,4 +1,4 @@
-# Retraining triggers (SPEC 8): the weekly schedule, and SageMaker telling retrain-trigger that
+# Retraining triggers (docs/architecture.md, "The retraining path"): the weekly schedule, and SageMaker telling retrain-trigger that
 # one of its training jobs ended (it then evaluates the candidate and decides on promotion).
 
 resource "aws_cloudwatch_event_rule" "weekly_retrain" {

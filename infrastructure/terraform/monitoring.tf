@@ -1,4 +1,4 @@
-# CloudWatch alarms (SPEC 9) into one SNS topic: API latency and 4XX/5XX, Lambda errors per
+# CloudWatch alarms into one SNS topic: API latency and 4XX/5XX, Lambda errors per
 # function, drift (the handlers' EMF metrics, namespace FunkoPrice), and the retrain dead letters.
 
 resource "aws_sns_topic" "alarms" {

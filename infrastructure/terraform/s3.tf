@@ -1,4 +1,4 @@
-# The artifact bucket (SPEC 4.4): datasets/<version>/..., models/<version>/..., models/champion.json.
+# The artifact bucket (docs/architecture.md, "Where state lives"): datasets/<version>/..., models/<version>/..., models/champion.json.
 # Private, encrypted with the project key, versioned (a bad promotion can be rolled back even if
 # champion.json was overwritten).
 

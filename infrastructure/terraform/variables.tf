@@ -31,7 +31,7 @@ variable "tags" {
 # --- Storage -------------------------------------------------------------------------------
 
 variable "bucket_name" {
-  description = "Name of the artifact bucket (datasets/ and models/, SPEC 4.4). Empty: <name_prefix>-artifacts-<account id>-<region>."
+  description = "Name of the artifact bucket (datasets/ and models/). Empty: <name_prefix>-artifacts-<account id>-<region>."
   type        = string
   default     = ""
 

@@ -26,6 +26,16 @@ install_system_packages() {
     fi
 }
 
+# Waits until URL $1 answers, at most $2 seconds, while process $3 lives; fails loudly otherwise.
+wait_for_url() {
+    local url=$1 limit=$2 pid=$3 start=$SECONDS
+    until curl -sf "$url" >/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { log "the server for $url exited before it answered"; return 1; }
+        (( SECONDS - start < limit )) || { log "$url did not answer within $limit s"; return 1; }
+        sleep 0.1
+    done
+}
+
 # A virtualenv at $1 with the pinned packages of requirements file $2, rebuilt when the pins change.
 venv_from() {
     local dir="$ROOT/$1" req="$ROOT/$2"

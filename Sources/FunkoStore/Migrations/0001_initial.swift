@@ -1,4 +1,4 @@
-/// SPEC §3 schema: catalog, sales, and indexes for the hot queries (one Pop's sales in a window;
+/// The schema (docs/architecture.md, "Where state lives"): catalog, sales, and indexes for the hot queries (one Pop's sales in a window;
 /// all sales since a date). Times are stored as ISO 8601 UTC text in SQLite (sortable, readable
 /// with the sqlite3 CLI) and as timestamptz in PostgreSQL.
 let m0001Initial = Migration(
