@@ -2,7 +2,8 @@ import CCrypto
 
 /// SHA-256 and HMAC-SHA256 from OpenSSL's libcrypto: the only crypto SigV4 needs.
 enum Crypto {
-    /// OpenSSL wants a non-null pointer even for zero bytes; this is the one it gets then (read-only, so shared safely).
+    /// OpenSSL wants a non-null pointer even for zero bytes; this is the one it gets then
+    /// (read-only, so shared safely).
     nonisolated(unsafe) private static let emptyByte: UnsafeMutablePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         p.initialize(to: 0)

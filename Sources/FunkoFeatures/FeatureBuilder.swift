@@ -1,8 +1,9 @@
 import Dispatch
 import FunkoCore
 
-/// Feature columns. The first 18 are the documented features (docs/model.md), in that order; the rest were added because they
-/// measurably help (docs/model.md). All windows cover sales strictly before the window end.
+/// Feature columns. The first 18 are the documented features (docs/model.md), in that order; the
+/// rest were added because they measurably help (docs/model.md). All windows cover sales strictly
+/// before the window end.
 public enum Feature: Int, CaseIterable, Sendable {
     case daysSinceRelease, releaseMonth, saleMonth, saleDayOfWeek, isWeekendSale
     case isChase, isExclusive, isVaulted, funkoNumber

@@ -39,8 +39,9 @@ public struct Dataset {
     public var version: String { schema.version }
 }
 
-/// The dataset pipeline (docs/architecture.md, "The retraining path"): sales → point-in-time features → data-quality gate → versioned
-/// train/validation/test CSV files in SageMaker's format (label first, no header).
+/// The dataset pipeline (docs/architecture.md, "The retraining path"): sales → point-in-time
+/// features → data-quality gate → versioned train/validation/test CSV files in SageMaker's format
+/// (label first, no header).
 public enum Pipeline {
     public static func build(
         _ table: SalesTable, config: TrainingConfig, limits: QualityLimits = QualityLimits(),

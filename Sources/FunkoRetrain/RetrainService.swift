@@ -52,9 +52,10 @@ public struct RetrainOutcome: Codable, Equatable, Sendable {
     }
 }
 
-/// Retraining (docs/architecture.md, "The retraining path"): collect → features → quality gate → train (libxgboost here, or a SageMaker training
-/// job) → score candidate and champion on the same newest held-out window → promote only if
-/// better and within the guards (endpoint first, then `champion.json`) → record the decision.
+/// Retraining (docs/architecture.md, "The retraining path"): collect → features → quality gate →
+/// train (libxgboost here, or a SageMaker training job) → score candidate and champion on the same
+/// newest held-out window → promote only if better and within the guards (endpoint first, then
+/// `champion.json`) → record the decision.
 public struct RetrainService {
     public let store: Store
     public let repository: ModelRepository

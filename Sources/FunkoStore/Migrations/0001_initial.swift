@@ -1,6 +1,6 @@
-/// The schema (docs/architecture.md, "Where state lives"): catalog, sales, and indexes for the hot queries (one Pop's sales in a window;
-/// all sales since a date). Times are stored as ISO 8601 UTC text in SQLite (sortable, readable
-/// with the sqlite3 CLI) and as timestamptz in PostgreSQL.
+/// The schema (docs/architecture.md, "Where state lives"): catalog, sales, and indexes for the hot
+/// queries (one Pop's sales in a window; all sales since a date). Times are stored as ISO 8601 UTC
+/// text in SQLite (sortable, readable with the sqlite3 CLI) and as timestamptz in PostgreSQL.
 let m0001Initial = Migration(
     version: 1,
     name: "initial",
