@@ -84,11 +84,32 @@ public final class PriceService {
         return (table, queries)
     }
 
+    /// `GET /pops`: the catalog search, best matches first.
+    public func searchCatalog(_ search: CatalogSearch, now: EpochSeconds) throws -> CatalogSearchResponse {
+        let page = try store.searchPops(search)
+        return CatalogSearchResponse(
+            pops: page.hits.map { Self.entry($0.pop, $0.lastSale, now: now) }, total: page.total)
+    }
+
+    /// `GET /pops/{funko_pop_id}`: one catalog entry.
+    public func catalogEntry(id: String, now: EpochSeconds) throws -> CatalogEntry {
+        try PopID.check(id, field: "funko_pop_id")
+        guard let pop = try store.pop(id: id) else {
+            throw FunkoError.notFound("unknown funko_pop_id \"\(id)\": no such Pop in the catalog")
+        }
+        return Self.entry(pop, try store.lastSales(popIDs: [id])[id], now: now)
+    }
+
+    static func entry(_ pop: FunkoPop, _ last: LastSale?, now: EpochSeconds) -> CatalogEntry {
+        CatalogEntry(
+            pop, lastSale: last.map { .init(price: roundCents($0.price), soldAt: Time.iso8601($0.soldAt)) }, now: now)
+    }
+
     public static let historyDaysRange = 1...3650
 
     public func history(popID: String, days: Int, now: EpochSeconds) throws -> HistoryResponse {
         guard Self.historyDaysRange.contains(days) else {
-            throw FunkoError.badRequest("days must be an integer from 1 to 3650 (got \(days))")
+            throw FunkoError.badRequest("days must be an integer from 1 to 3650 (got \(days))", field: "days")
         }
         try PopID.check(popID, field: "funko_pop_id")
         guard let pop = try store.pop(id: popID) else {

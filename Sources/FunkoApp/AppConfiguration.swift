@@ -66,6 +66,10 @@ public struct AppConfiguration: Sendable, Equatable {
     public var modelRefreshSeconds = 60.0
     /// Larger request bodies get 413.
     public var maxBodyBytes = 64 * 1024
+    /// Web origins a browser may call the API from (`CORS_ALLOWED_ORIGINS`, comma-separated, or
+    /// `funko serve --cors-origin`); empty: same origin only. In the cloud API Gateway's CORS
+    /// configuration answers for the web app's CloudFront origin instead.
+    public var corsOrigins: [String] = []
     public var trainingMode = TrainingMode.local
     /// The role SageMaker assumes for training jobs and for serving models.
     public var sageMakerRoleARN: String?
@@ -111,6 +115,7 @@ public struct AppConfiguration: Sendable, Equatable {
         c.trainingJobPrefix = value("TRAINING_JOB_PREFIX") ?? c.trainingJobPrefix
         c.trainingImage = value("TRAINING_IMAGE")
         c.functionName = value("AWS_LAMBDA_FUNCTION_NAME")
+        c.corsOrigins = try origins("CORS_ALLOWED_ORIGINS", value("CORS_ALLOWED_ORIGINS"))
         c.awsProfile = value("AWS_PROFILE") ?? value("AWS_DEFAULT_PROFILE")
         c.awsEnvironment = env.filter { $0.key.hasPrefix("AWS_") || $0.key == "HOME" }
         return c
@@ -151,6 +156,21 @@ public struct AppConfiguration: Sendable, Equatable {
             throw FunkoError.badRequest("\(name) \"\(text)\" is not supported: use one of \(accepted)")
         }
         return v
+    }
+
+    /// `https://app.example.com,http://localhost:8000`: exact origins, never a wildcard.
+    public static func origins(_ name: String, _ text: String?) throws -> [String] {
+        guard let text else { return [] }
+        let list = text.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
+        for o in list {
+            let rest = o.hasPrefix("https://") ? o.dropFirst(8) : o.hasPrefix("http://") ? o.dropFirst(7) : nil
+            guard let rest, !rest.isEmpty, !rest.contains("/"), !rest.contains("*") else {
+                throw FunkoError.badRequest(
+                    "\(name) \"\(o)\" is not an origin: use scheme and host, such as https://app.example.com (no path, no *)"
+                )
+            }
+        }
+        return list
     }
 
     static func seconds(_ name: String, _ text: String?, default value: Double, allowZero: Bool) throws -> Double {

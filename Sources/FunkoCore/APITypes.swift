@@ -290,19 +290,22 @@ public struct ErrorBody: Codable, Equatable, Sendable {
         public var code: String
         public var message: String
         public var requestID: String?
+        /// The request field the error concerns, when it concerns one.
+        public var field: String?
         enum CodingKeys: String, CodingKey {
-            case code, message
+            case code, message, field
             case requestID = "request_id"
         }
-        public init(code: String, message: String, requestID: String? = nil) {
+        public init(code: String, message: String, requestID: String? = nil, field: String? = nil) {
             self.code = code
             self.message = message
             self.requestID = requestID
+            self.field = field
         }
     }
     public var error: Detail
     public init(_ e: FunkoError, requestID: String? = nil) {
-        error = Detail(code: e.code.rawValue, message: e.message, requestID: requestID)
+        error = Detail(code: e.code.rawValue, message: e.message, requestID: requestID, field: e.field)
     }
 }
 
@@ -347,5 +350,87 @@ public struct HealthResponse: Codable, Equatable, Sendable {
         self.status = status
         self.checks = checks
         self.modelVersion = modelVersion
+    }
+}
+
+/// One Pop as the catalog lists it (`GET /pops`, `GET /pops/{funko_pop_id}`).
+public struct CatalogEntry: Codable, Equatable, Sendable {
+    public struct LastSale: Codable, Equatable, Sendable {
+        public var price: Double
+        public var soldAt: String
+        enum CodingKeys: String, CodingKey {
+            case price
+            case soldAt = "sold_at"
+        }
+        public init(price: Double, soldAt: String) {
+            self.price = price
+            self.soldAt = soldAt
+        }
+    }
+
+    public var funkoPopID: String
+    public var funkoName: String
+    public var series: String
+    public var character: String
+    public var funkoNumber: Int
+    public var isChase: Bool
+    public var isExclusive: Bool
+    public var isVaulted: Bool
+    public var releaseDate: String
+    public var imageURL: String?
+    public var lastSale: LastSale?
+
+    enum CodingKeys: String, CodingKey {
+        case funkoPopID = "funko_pop_id"
+        case funkoName = "funko_name"
+        case series, character
+        case funkoNumber = "funko_number"
+        case isChase = "is_chase"
+        case isExclusive = "is_exclusive"
+        case isVaulted = "is_vaulted"
+        case releaseDate = "release_date"
+        case imageURL = "image_url"
+        case lastSale = "last_sale"
+    }
+
+    /// The entry of `pop` as of `now` (vaulted only once its vault date has passed).
+    public init(_ pop: FunkoPop, lastSale: LastSale?, now: EpochSeconds) {
+        funkoPopID = pop.id
+        funkoName = pop.name
+        series = pop.series
+        character = pop.character
+        funkoNumber = pop.funkoNumber
+        isChase = pop.isChase
+        isExclusive = pop.isExclusive
+        isVaulted = pop.isVaulted(at: now)
+        releaseDate = Time.isoDate(pop.releaseDate)
+        imageURL = pop.imageURL
+        self.lastSale = lastSale
+    }
+
+    /// Nil values are written as JSON null, so every entry has the same keys.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(funkoPopID, forKey: .funkoPopID)
+        try c.encode(funkoName, forKey: .funkoName)
+        try c.encode(series, forKey: .series)
+        try c.encode(character, forKey: .character)
+        try c.encode(funkoNumber, forKey: .funkoNumber)
+        try c.encode(isChase, forKey: .isChase)
+        try c.encode(isExclusive, forKey: .isExclusive)
+        try c.encode(isVaulted, forKey: .isVaulted)
+        try c.encode(releaseDate, forKey: .releaseDate)
+        try c.encode(imageURL, forKey: .imageURL)
+        try c.encode(lastSale, forKey: .lastSale)
+    }
+}
+
+/// `GET /pops`: one page of matches, best first, and how many matched in all.
+public struct CatalogSearchResponse: Codable, Equatable, Sendable {
+    public var pops: [CatalogEntry]
+    public var total: Int
+    public init(pops: [CatalogEntry], total: Int) {
+        self.pops = pops
+        self.total = total
     }
 }

@@ -22,11 +22,6 @@ public final class LocalObjectStore: ObjectStore {
     public let root: String
     public init(root: String) { self.root = root }
 
-    /// `--data-dir`, else `FUNKO_DATA_DIR`, else `data/store`.
-    public static func path(flag: String?, environment: [String: String]) -> String {
-        flag ?? environment["FUNKO_DATA_DIR"] ?? "data/store"
-    }
-
     public func get(_ key: String) throws -> [UInt8]? {
         let path = "\(root)/\(key)"
         return Files.exists(path) ? try Files.read(path) : nil

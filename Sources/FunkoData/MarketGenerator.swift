@@ -86,8 +86,8 @@ public struct MarketGenerator: Sendable {
                     id: id, name: baseName, series: series.name, character: character, funkoNumber: number,
                     releaseDate: release * secondsPerDay, isChase: false, isExclusive: isExclusive,
                     isVaulted: isVaulted, exclusiveRetailer: retailer,
-                    vaultedDate: vaultedDay.map { $0 * secondsPerDay }, baseEstimatedValue: estimate,
-                    imageURL: "https://images.example.com/pops/\(id).png"))
+                    // No picture: a generated Pop has none, and a made-up address would only fail to load.
+                    vaultedDate: vaultedDay.map { $0 * secondsPerDay }, baseEstimatedValue: estimate, imageURL: nil))
             traits.append(t)
             // About one common in twelve has a chase variant: same figure, short-packed, worth several times more.
             if !isExclusive, pops.count < config.pops, rng.chance(0.08) {
@@ -100,7 +100,6 @@ public struct MarketGenerator: Sendable {
                 chase.name = "\(character) #\(number) (Chase)"
                 chase.isChase = true
                 chase.baseEstimatedValue = roundCents(ct.marketValue * exp(rng.normal(0, 0.35)))
-                chase.imageURL = "https://images.example.com/pops/\(cid).png"
                 pops.append(chase)
                 traits.append(ct)
             }

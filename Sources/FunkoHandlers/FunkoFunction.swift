@@ -88,9 +88,9 @@ public final class FunkoFunction: LambdaHandler {
     /// Every outcome, errors included, is an HTTP answer; only bugs reach the runtime.
     public func respond(to request: HTTPEvent, context: LambdaContext) -> HTTPResult {
         let started = Time.monotonic()
-        let result: HTTPResult
+        var result: HTTPResult
         do {
-            result = try route(request, context: context)
+            result = try isPreflight(request) ? preflight(request, context: context) : route(request, context: context)
         } catch let e as MethodNotAllowed {
             var r = Self.errorResult(e.error, context: context)
             r.headers["allow"] = e.allowed
@@ -103,6 +103,11 @@ public final class FunkoFunction: LambdaHandler {
                 FunkoError(.internalError, "internal error; the request id identifies it in the logs"), context: context
             )
         }
+        if let origin = allowedOrigin(request) {
+            result.headers["access-control-allow-origin"] = origin
+            result.headers["access-control-expose-headers"] = "x-request-id"
+            result.headers["vary"] = "origin"
+        }
         context.logger.info(
             "request",
             [
@@ -114,7 +119,36 @@ public final class FunkoFunction: LambdaHandler {
         return result
     }
 
-    func route(_ request: HTTPEvent, context: LambdaContext) throws -> HTTPResult {
+    // MARK: CORS
+
+    /// The request's `Origin` when the configuration allows it; nil for same-origin requests.
+    func allowedOrigin(_ request: HTTPEvent) -> String? {
+        request.headers["origin"].flatMap { app.configuration.corsOrigins.contains($0) ? $0 : nil }
+    }
+
+    func isPreflight(_ request: HTTPEvent) -> Bool {
+        request.method == "OPTIONS" && request.headers["access-control-request-method"] != nil
+    }
+
+    /// A browser asking whether it may call a route from another origin.
+    func preflight(_ request: HTTPEvent, context: LambdaContext) throws -> HTTPResult {
+        let methods = try matchingRoutes(request).map(\.0.method)
+        guard let origin = allowedOrigin(request) else {
+            throw FunkoError(
+                .forbidden, "origin \(request.headers["origin"] ?? "(none)") may not call this API from a browser")
+        }
+        return HTTPResult(
+            status: 204,
+            headers: [
+                "access-control-allow-origin": origin, "vary": "origin",
+                "access-control-allow-methods": (methods + ["OPTIONS"]).joined(separator: ", "),
+                "access-control-allow-headers": "content-type, accept", "access-control-max-age": "600",
+                "x-request-id": context.requestID,
+            ], body: [])
+    }
+
+    /// The routes whose path matches the request's, with their path parameters (404 when none does).
+    func matchingRoutes(_ request: HTTPEvent) throws -> [(Route, [String: String])] {
         // API Gateway's route key names the matched template; without one (Function URLs,
         // `$default`, funko serve) the raw path is matched.
         var path = request.path
@@ -126,6 +160,11 @@ public final class FunkoFunction: LambdaHandler {
             let list = routes.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
             throw FunkoError.notFound("no route for \(request.method) \(request.path): this function serves \(list)")
         }
+        return matching
+    }
+
+    func route(_ request: HTTPEvent, context: LambdaContext) throws -> HTTPResult {
+        let matching = try matchingRoutes(request)
         guard let (route, templateParams) = matching.first(where: { $0.0.method == request.method }) else {
             let allowed = matching.map(\.0.method).joined(separator: ", ")
             throw MethodNotAllowed(
@@ -164,11 +203,23 @@ public final class FunkoFunction: LambdaHandler {
             return try json(200, try batch(query, service: service, now: now, context: context), context: context)
         case .history:
             guard let id = params["funko_pop_id"], !id.isEmpty else {
-                throw FunkoError.badRequest("funko_pop_id is required in the path: /history/{funko_pop_id}")
+                throw FunkoError.badRequest(
+                    "funko_pop_id is required in the path: /history/{funko_pop_id}", field: "funko_pop_id")
             }
             let days = try intParameter(
                 request.query["days"], name: "days", default: 90, range: PriceService.historyDaysRange)
             return try json(200, try service.history(popID: id, days: days, now: now), context: context)
+        case .pops:
+            let search = try CatalogRequest(
+                q: request.query["q"], series: request.query["series"], limit: request.query["limit"]
+            ).validated()
+            return try json(200, try service.searchCatalog(search, now: now), context: context)
+        case .pop:
+            guard let id = params["funko_pop_id"], !id.isEmpty else {
+                throw FunkoError.badRequest(
+                    "funko_pop_id is required in the path: /pops/{funko_pop_id}", field: "funko_pop_id")
+            }
+            return try json(200, try service.catalogEntry(id: id, now: now), context: context)
         }
     }
 
@@ -208,6 +259,16 @@ public final class FunkoFunction: LambdaHandler {
                 throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
             }
             return try RequestBody.encode(try service.history(popID: id, days: r.days ?? 90, now: now))
+        case .pops:
+            let r = try RequestBody.decode(DirectCatalogRequest.self, body, example: #"{"q":"batman","limit":20}"#)
+            let search = try CatalogRequest(q: r.q, series: r.series, limit: r.limit.map(String.init)).validated()
+            return try RequestBody.encode(try service.searchCatalog(search, now: now))
+        case .pop:
+            let r = try RequestBody.decode(DirectHistoryRequest.self, body, example: #"{"funko_pop_id":"10001"}"#)
+            guard let id = r.funkoPopID else {
+                throw FunkoError.badRequest("funko_pop_id is required: the catalog id of a Funko Pop, e.g. \"10001\"")
+            }
+            return try RequestBody.encode(try service.catalogEntry(id: id, now: now))
         case .health, .modelStatus:
             let action = (try? JSON.decode(ActionRequest.self, from: body))?.action ?? "status"
             switch action {
@@ -242,7 +303,8 @@ public final class FunkoFunction: LambdaHandler {
         guard let text else { return value }
         guard let v = Int(text), range.contains(v) else {
             throw FunkoError.badRequest(
-                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
+                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")",
+                field: name)
         }
         return v
     }
@@ -258,6 +320,12 @@ struct MethodNotAllowed: Error {
 public struct ActionRequest: Decodable, Sendable {
     public var action: String?
     public var force: Bool?
+}
+
+struct DirectCatalogRequest: Decodable {
+    var q: String?
+    var series: String?
+    var limit: Int?
 }
 
 struct DirectHistoryRequest: Decodable {

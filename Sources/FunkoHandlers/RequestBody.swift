@@ -14,9 +14,9 @@ public enum RequestBody {
             guard let field = ctx.codingPath.last?.stringValue else {
                 throw FunkoError.badRequest("request body must be a JSON object such as \(example)")
             }
+            let wanted = expected == String.self ? "a string" : expected == Int.self ? "an integer" : "\(expected)"
             throw FunkoError.badRequest(
-                "\(field) has the wrong type: expected \(expected == String.self ? "a string" : expected == Int.self ? "an integer" : "\(expected)"), as in \(example)"
-            )
+                "\(field) has the wrong type: expected \(wanted), as in \(example)", field: field)
         } catch {
             throw FunkoError.badRequest("request body is not valid JSON: send a JSON object such as \(example)")
         }

@@ -4,11 +4,11 @@ import LambdaEvents
 /// The HTTP API's routes (docs/api.md); a function serves some of them, and its direct
 /// invocation runs the first one's operation.
 public enum Route: String, CaseIterable, Sendable {
-    case health, modelStatus, predict, predictBatch, history
+    case health, modelStatus, predict, predictBatch, history, pops, pop
 
     public var method: String {
         switch self {
-        case .health, .modelStatus, .history: "GET"
+        case .health, .modelStatus, .history, .pops, .pop: "GET"
         case .predict, .predictBatch: "POST"
         }
     }
@@ -21,11 +21,13 @@ public enum Route: String, CaseIterable, Sendable {
         case .predict: "/predict"
         case .predictBatch: "/predict/batch"
         case .history: "/history/{funko_pop_id}"
+        case .pops: "/pops"
+        case .pop: "/pops/{funko_pop_id}"
         }
     }
 
     /// Matches a concrete path against the pattern; returns the path parameters.
-    func match(_ concrete: String) -> [String: String]? {
+    public func match(_ concrete: String) -> [String: String]? {
         let a = path.split(separator: "/")
         let b = concrete.split(separator: "/")
         guard a.count == b.count else { return nil }

@@ -129,6 +129,7 @@ public final class PostgresStore: Store {
         for m in Migrations.all where m.version > current {
             try transaction {
                 try run(m.postgres)
+                if m.backfill == .catalogWords { try writeWords(for: try pops()) }
                 try run("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])
             }
             applied.append(m.version)
@@ -158,6 +159,7 @@ public final class PostgresStore: Store {
     public func upsertPops(_ pops: [FunkoPop]) throws -> UpsertCount {
         try transaction {
             var count = UpsertCount()
+            var changed: [FunkoPop] = []
             for p in pops {
                 // xmax = 0 marks a fresh insert; an unchanged row is filtered by the WHERE and returns nothing.
                 let r = try run(
@@ -190,10 +192,13 @@ public final class PostgresStore: Store {
                     count.unchanged += 1
                 } else if r.bool(0, 0) {
                     count.inserted += 1
+                    changed.append(p)
                 } else {
                     count.updated += 1
+                    changed.append(p)
                 }
             }
+            try writeWords(for: changed)
             return count
         }
     }
@@ -253,14 +258,97 @@ public final class PostgresStore: Store {
         return (0..<r.rows).map { pop(r, $0) }
     }
 
+    /// A `text[]` literal: one parameter however many values.
+    static func arrayLiteral<S: Sequence>(_ values: S) -> String where S.Element == String {
+        "{"
+            + values.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
     public func existingPopIDs(_ ids: Set<String>) throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        let list =
-            "{"
-            + ids.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(
-                separator: ",") + "}"
-        let r = try run("SELECT id FROM funko_pops WHERE id = ANY($1::text[])", [list])
+        let r = try run("SELECT id FROM funko_pops WHERE id = ANY($1::text[])", [Self.arrayLiteral(ids)])
         return Set((0..<r.rows).compactMap { r.string($0, 0) })
+    }
+
+    /// Replaces the search words of `pops` in two statements (inside the caller's transaction).
+    private func writeWords(for pops: [FunkoPop]) throws {
+        guard !pops.isEmpty else { return }
+        var words: [String] = []
+        var owners: [String] = []
+        for p in pops {
+            for w in CatalogWords.words(of: p) {
+                words.append(w)
+                owners.append(p.id)
+            }
+        }
+        try run("DELETE FROM pop_words WHERE pop_id = ANY($1::text[])", [Self.arrayLiteral(pops.map(\.id))])
+        try run(
+            "INSERT INTO pop_words (word, pop_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            [Self.arrayLiteral(words), Self.arrayLiteral(owners)])
+    }
+
+    public func searchPops(_ search: CatalogSearch) throws -> CatalogPage {
+        // Each word is a range of the pop_words primary key (byte order); names that start with
+        // the text rank first. The page is cut first, then each of its Pops gets its newest sale.
+        var params: [String?] = []
+        func param(_ v: String) -> String {
+            params.append(v)
+            return "$\(params.count)"
+        }
+        var conditions: [String] = []
+        for w in search.words {
+            conditions.append(
+                "p.id IN (SELECT pop_id FROM pop_words WHERE word >= \(param(w)) AND word < \(param(CatalogWords.end(w))))"
+            )
+        }
+        if let series = search.series { conditions.append("lower(p.series) = lower(\(param(series)))") }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var rank = "0"
+        if !search.words.isEmpty {
+            let prefix = param(search.namePrefixPattern)
+            let whole = search.words.map { "p.id IN (SELECT pop_id FROM pop_words WHERE word = \(param($0)))" }
+            rank = "CASE WHEN p.name ILIKE \(prefix) THEN 0 WHEN \(whole.joined(separator: " AND ")) THEN 1 ELSE 2 END"
+        }
+        let r = try run(
+            """
+            WITH page AS (
+                SELECT p.id, p.name, p.series, p.character, p.funko_number,
+                       to_char(p.release_date, 'YYYY-MM-DD') AS release_date, p.is_chase, p.is_exclusive, p.is_vaulted,
+                       p.exclusive_retailer, to_char(p.vaulted_date, 'YYYY-MM-DD') AS vaulted_date,
+                       p.base_estimated_value, p.image_url, \(rank) AS match_rank, count(*) OVER () AS total
+                FROM funko_pops p \(filter)
+                ORDER BY match_rank, p.name, p.id LIMIT \(param(String(search.limit))))
+            SELECT page.id, page.name, page.series, page.character, page.funko_number, page.release_date,
+                   page.is_chase, page.is_exclusive, page.is_vaulted, page.exclusive_retailer, page.vaulted_date,
+                   page.base_estimated_value, page.image_url, last.price, extract(epoch FROM last.sold_at)::bigint,
+                   page.total
+            FROM page LEFT JOIN LATERAL (
+                SELECT h.price, h.sold_at FROM price_history h WHERE h.funko_pop_id = page.id
+                ORDER BY h.sold_at DESC, h.id DESC LIMIT 1) last ON true
+            ORDER BY page.match_rank, page.name, page.id
+            """, params)
+        let hits = (0..<r.rows).map { i in
+            CatalogHit(
+                pop: pop(r, i), lastSale: r.isNull(i, 13) ? nil : LastSale(price: r.double(i, 13), soldAt: r.int(i, 14))
+            )
+        }
+        // An empty page means no match; otherwise every row carries the count of all matches.
+        return CatalogPage(hits: hits, total: r.rows == 0 ? 0 : Int(r.int(0, 15)))
+    }
+
+    public func lastSales(popIDs: [String]) throws -> [String: LastSale] {
+        guard !popIDs.isEmpty else { return [:] }
+        let r = try run(
+            """
+            SELECT ids.id, last.price, extract(epoch FROM last.sold_at)::bigint
+            FROM unnest($1::text[]) AS ids(id) JOIN LATERAL (
+                SELECT h.price, h.sold_at FROM price_history h WHERE h.funko_pop_id = ids.id
+                ORDER BY h.sold_at DESC, h.id DESC LIMIT 1) last ON true
+            """, [Self.arrayLiteral(popIDs)])
+        var out: [String: LastSale] = [:]
+        for i in 0..<r.rows { out[r.string(i, 0) ?? ""] = LastSale(price: r.double(i, 1), soldAt: r.int(i, 2)) }
+        return out
     }
 
     public func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale] {

@@ -32,6 +32,7 @@ public final class SQLiteStore: Store {
         for m in Migrations.all where m.version > current {
             try transaction {
                 try db.exec(m.sqlite)
+                if m.backfill == .catalogWords { try writeWords(for: try pops()) }
                 let s = try db.prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)")
                 s.bind(1, m.version)
                 s.bind(2, m.name)
@@ -87,6 +88,7 @@ public final class SQLiteStore: Store {
                 """)
             let exists = try db.prepare("SELECT 1 FROM funko_pops WHERE id = ?")
             var count = UpsertCount()
+            var changed: [FunkoPop] = []
             for p in pops {
                 exists.reset()
                 exists.bind(1, p.id)
@@ -108,12 +110,15 @@ public final class SQLiteStore: Store {
                 try s.run()
                 if !existed {
                     count.inserted += 1
+                    changed.append(p)
                 } else if db.changes > 0 {
                     count.updated += 1
+                    changed.append(p)
                 } else {
                     count.unchanged += 1
                 }
             }
+            try writeWords(for: changed)
             return count
         }
     }
@@ -167,6 +172,72 @@ public final class SQLiteStore: Store {
         let s = try db.prepare("SELECT \(Self.popColumns) FROM funko_pops ORDER BY id")
         var out: [FunkoPop] = []
         while try s.step() { out.append(readPop(s)) }
+        return out
+    }
+
+    /// Replaces the search words of `pops` (inside the caller's transaction).
+    private func writeWords(for pops: [FunkoPop]) throws {
+        let delete = try db.prepare("DELETE FROM pop_words WHERE pop_id = ?")
+        let insert = try db.prepare("INSERT OR IGNORE INTO pop_words (word, pop_id) VALUES (?, ?)")
+        for p in pops {
+            delete.reset()
+            delete.bind(1, p.id)
+            try delete.run()
+            for w in CatalogWords.words(of: p) {
+                insert.reset()
+                insert.bind(1, w)
+                insert.bind(2, p.id)
+                try insert.run()
+            }
+        }
+    }
+
+    public func searchPops(_ search: CatalogSearch) throws -> CatalogPage {
+        // Each word is a range of the pop_words primary key; names that start with the text rank first.
+        var conditions: [String] = []
+        var params: [String] = []
+        for w in search.words {
+            conditions.append("id IN (SELECT pop_id FROM pop_words WHERE word >= ? AND word < ?)")
+            params += [w, CatalogWords.end(w)]
+        }
+        if let series = search.series {
+            conditions.append("series = ? COLLATE NOCASE")
+            params.append(series)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let count = try db.prepare("SELECT COUNT(*) FROM funko_pops \(filter)")
+        for (i, v) in params.enumerated() { count.bind(Int32(i + 1), v) }
+        _ = try count.step()
+        var rank = ""
+        var rankParams: [String] = []
+        if !search.words.isEmpty {
+            let whole = search.words.map { _ in "id IN (SELECT pop_id FROM pop_words WHERE word = ?)" }
+            rank =
+                "CASE WHEN name LIKE ? ESCAPE '\\' THEN 0 WHEN \(whole.joined(separator: " AND ")) THEN 1 ELSE 2 END, "
+            rankParams = [search.namePrefixPattern] + search.words
+        }
+        let page = try db.prepare(
+            "SELECT \(Self.popColumns) FROM funko_pops \(filter) ORDER BY \(rank)name, id LIMIT ?")
+        let bound = params + rankParams
+        for (i, v) in bound.enumerated() { page.bind(Int32(i + 1), v) }
+        page.bind(Int32(bound.count + 1), search.limit)
+        var pops: [FunkoPop] = []
+        while try page.step() { pops.append(readPop(page)) }
+        let last = try lastSales(popIDs: pops.map(\.id))
+        return CatalogPage(hits: pops.map { CatalogHit(pop: $0, lastSale: last[$0.id]) }, total: Int(count.int(0)))
+    }
+
+    public func lastSales(popIDs: [String]) throws -> [String: LastSale] {
+        let s = try db.prepare(
+            "SELECT price, sold_at FROM price_history WHERE funko_pop_id = ? ORDER BY sold_at DESC, id DESC LIMIT 1")
+        var out: [String: LastSale] = [:]
+        for id in popIDs {
+            s.reset()
+            s.bind(1, id)
+            if try s.step() {
+                out[id] = LastSale(price: s.double(0), soldAt: Time.parseISO8601(bytes: s.bytes(1)) ?? 0)
+            }
+        }
         return out
     }
 

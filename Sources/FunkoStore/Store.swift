@@ -16,6 +16,11 @@ public protocol Store: AnyObject {
     func insertSales(_ sales: [Sale]) throws -> Int
     func pop(id: String) throws -> FunkoPop?
     func pops() throws -> [FunkoPop]
+    /// One page of the catalog search, best matches first (see `CatalogSearch`), with each Pop's
+    /// newest sale; without words, the catalog (or the series) by name.
+    func searchPops(_ search: CatalogSearch) throws -> CatalogPage
+    /// The newest sale of each of `popIDs` that has one.
+    func lastSales(popIDs: [String]) throws -> [String: LastSale]
     /// Ids from `ids` that exist in the catalog.
     func existingPopIDs(_ ids: Set<String>) throws -> Set<String>
     /// One Pop's sales with `from <= sold_at < until`, oldest first.
@@ -33,25 +38,5 @@ public struct UpsertCount: Equatable, Sendable {
         self.inserted = inserted
         self.updated = updated
         self.unchanged = unchanged
-    }
-}
-
-/// Which store to use: PostgreSQL when `SUPABASE_DB_URL` (or `DATABASE_URL`) is set, else the
-/// embedded SQLite file at `--db`, `FUNKO_DB`, or `data/funko.sqlite`.
-public enum StoreLocation {
-    public static let defaultSQLitePath = "data/funko.sqlite"
-
-    public static func sqlitePath(flag: String?, environment: [String: String]) -> String {
-        flag ?? environment["FUNKO_DB"] ?? defaultSQLitePath
-    }
-
-    public static func databaseURL(environment: [String: String]) -> String? {
-        (environment["SUPABASE_DB_URL"] ?? environment["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// `--db` names a SQLite file, so it wins over a database URL in the environment.
-    public static func open(flag: String?, environment: [String: String]) throws -> Store {
-        if flag == nil, let url = databaseURL(environment: environment) { return try PostgresStore(url: url) }
-        return try SQLiteStore(path: sqlitePath(flag: flag, environment: environment))
     }
 }

@@ -37,6 +37,7 @@ extension FunkoError: LambdaReportableError {
     public var errorType: String {
         switch code {
         case .badRequest: "BadRequest"
+        case .forbidden: "Forbidden"
         case .notFound: "NotFound"
         case .methodNotAllowed: "MethodNotAllowed"
         case .payloadTooLarge: "PayloadTooLarge"

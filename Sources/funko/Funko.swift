@@ -9,6 +9,7 @@ struct Funko: AsyncParsableCommand {
         abstract: "Funko Pop price prediction: data, training, evaluation and predictions.",
         subcommands: [
             Generate.self, Import.self, Pipeline.self, Train.self, Evaluate.self, Predict.self, History.self,
+            Search.self,
             Status.self, Retrain.self, Rollback.self, Drift.self, Serve.self, Artifacts.self, Deploy.self,
         ]
     )

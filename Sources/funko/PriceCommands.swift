@@ -44,3 +44,41 @@ struct History: ParsableCommand {
         }
     }
 }
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search the catalog by name, character or box number (as GET /pops does).")
+    @OptionGroup var options: AppOptions
+    @Argument(help: "Words that start words of the name or character, or the box number (empty: list by name).")
+    var query: [String] = []
+    @Option(help: "Only this series.") var series: String?
+    @Option(help: "How many to list, 1-50.") var limit = CatalogRequest.defaultLimit
+    @Option(help: "As of this time instead of now (ISO 8601; decides whether a Pop counts as vaulted).") var asOf:
+        String?
+    @Flag(help: "Print the API's JSON: {pops, total}.") var json = false
+
+    func run() throws {
+        try FunkoCLI.run {
+            let search = try CatalogRequest(q: query.joined(separator: " "), series: series, limit: String(limit))
+                .validated()
+            let answer = try PriceService(store: try options.app().store, model: nil).searchCatalog(
+                search, now: try parseAsOf(asOf))
+            if json {
+                try printJSON(answer)
+                return
+            }
+            for p in answer.pops {
+                let flags = [
+                    p.isChase ? "chase" : nil, p.isExclusive ? "exclusive" : nil, p.isVaulted ? "vaulted" : nil,
+                ]
+                .compactMap { $0 }
+                let last =
+                    p.lastSale.map { "last sold $\(formatCents($0.price)) on \($0.soldAt.prefix(10))" } ?? "no sales"
+                print(
+                    p.funkoPopID.padding(8) + p.funkoName.padding(36) + p.series.padding(20)
+                        + (flags.isEmpty ? "" : "[\(flags.joined(separator: ", "))] ") + last)
+            }
+            print("\(answer.pops.count) of \(answer.total) matching Pops")
+        }
+    }
+}

@@ -12,15 +12,25 @@ import LambdaRuntime
 /// Gateway would send and goes through the same handler code as the Lambda functions.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the HTTP API locally (the five routes, as API Gateway would).")
+        abstract: "Serve the web app and the HTTP API on this machine (the API's routes, as API Gateway would).")
     @OptionGroup var options: AppOptions
     @Option(help: "Port to listen on (0 picks a free one).") var port: UInt16 = 8000
     @Option(help: "IPv4 address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The web app's folder, served at / (its index.html must exist).") var web = "web"
+    @Option(help: "A web origin that may call the API from a browser (CORS); repeatable (env CORS_ALLOWED_ORIGINS).")
+    var corsOrigin: [String] = []
 
     func run() async throws {
         try await FunkoCLI.runAsync {
-            let app = try App(configuration: try options.configuration(), logger: Logger())
+            var configuration = try options.configuration()
+            if !corsOrigin.isEmpty {
+                configuration.corsOrigins = try AppConfiguration.origins(
+                    "--cors-origin", corsOrigin.joined(separator: ","))
+            }
+            let app = try App(configuration: configuration, logger: Logger())
             let function = FunkoFunction(routes: Route.allCases, app: app)
+            let files = StaticFiles(folder: web)
+            if files == nil { writeStderr("no web app in \(web) (no index.html): serving the API only\n") }
             let address: sockaddr_in
             do { address = try .inet(ip4: host, port: port) } catch {
                 throw FunkoError.badRequest("--host \"\(host)\" is not an IPv4 address")
@@ -33,13 +43,15 @@ struct Serve: AsyncParsableCommand {
             sigaddset(&signals, SIGINT)
             sigprocmask(SIG_UNBLOCK, &signals, nil)
             let server = HTTPServer(
-                address: address, timeout: 60, logger: .disabled, handler: LocalGateway(function: function))
+                address: address, timeout: 60, logger: .disabled,
+                handler: LocalGateway(function: function, files: files))
             let announce = Task { [host, port] in
                 try await server.waitUntilListening()
                 var actual = port  // --port 0 picks a free one
                 if case .ip4(_, let p) = await server.listeningAddress { actual = p }
+                let routes = Route.allCases.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
                 print(
-                    "serving http://\(host):\(actual) (GET /health, GET /model/status, POST /predict, POST /predict/batch, GET /history/{id}); Ctrl-C stops"
+                    "serving http://\(host):\(actual)\(files == nil ? "" : " (the web app at /)"); the API: \(routes); Ctrl-C stops"
                 )
                 fflush(nil)  // every stream: `stdout` itself is a C global that Swift 6 will not touch from a task
             }
@@ -51,20 +63,42 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// Request → payload-2.0 event → `FunkoFunction` → HTTP response. One request at a time, as a
-/// single Lambda instance would take them (`@unchecked`: every use of `function` holds `lock`).
+/// Request → payload-2.0 event → `FunkoFunction` → HTTP response, for the API's paths; the web
+/// app's files for the rest. One API request at a time, as a single Lambda instance would take
+/// them (`@unchecked`: every use of `function` holds `lock`).
 final class LocalGateway: HTTPHandler, @unchecked Sendable {
     private let function: FunkoFunction
+    private let files: StaticFiles?
     private let lock = Mutex()
 
-    init(function: FunkoFunction) { self.function = function }
+    init(function: FunkoFunction, files: StaticFiles?) {
+        self.function = function
+        self.files = files
+    }
 
     static let phrases = [
-        200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
-        429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+        200: "OK", 204: "No Content", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+        405: "Method Not Allowed", 413: "Content Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
+        503: "Service Unavailable",
     ]
 
     func handleRequest(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
+        let isAPI = Route.allCases.contains { $0.match(request.path) != nil }
+        if !isAPI, let files, request.method == .GET || request.method == .HEAD {
+            let answer = files.answer(path: request.path, ifNoneMatch: request.headers[HTTPHeader("If-None-Match")])
+            return response(status: answer.status, headers: answer.headers, body: answer.body)
+        }
+        return try await callFunction(request)
+    }
+
+    func response(status: Int, headers: [String: String], body: [UInt8]) -> FlyingFox.HTTPResponse {
+        var out = HTTPHeaders()
+        for (k, v) in headers { out[HTTPHeader(k)] = v }
+        return FlyingFox.HTTPResponse(
+            statusCode: HTTPStatusCode(status, phrase: Self.phrases[status] ?? ""), headers: out, body: Data(body))
+    }
+
+    func callFunction(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
         var headers: [String: String] = [:]
         for (k, v) in request.headers { headers[k.rawValue.lowercased()] = v }
         var query: [String: String] = [:]
@@ -79,10 +113,8 @@ final class LocalGateway: HTTPHandler, @unchecked Sendable {
             invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:funko-serve", traceID: nil)
         let answer: [UInt8] = try lock.locked { try function.handle(bytes, context: context) }
         let result = try HTTPResult.decode(answer)
-        var out = HTTPHeaders()
-        for (k, v) in result.headers { out[HTTPHeader(k)] = v }
-        return FlyingFox.HTTPResponse(
-            statusCode: HTTPStatusCode(result.status, phrase: Self.phrases[result.status] ?? ""), headers: out,
-            body: Data(result.body))
+        return response(
+            status: result.status, headers: result.headers.merging(["x-content-type-options": "nosniff"]) { a, _ in a },
+            body: result.body)
     }
 }

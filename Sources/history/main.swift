@@ -2,4 +2,4 @@ import FunkoHandlers
 import LambdaRuntime
 
 // The history Lambda function: see FunkoFunction for routes, events and errors.
-LambdaRuntime.run { try FunkoFunction.make(.history, logger: $0) }
+LambdaRuntime.run { try FunkoFunction.make(.history, .pops, .pop, logger: $0) }

@@ -5,7 +5,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 
 # Debian packages the project builds and runs with.
-SYSTEM_PACKAGES=(libcurl4-openssl-dev libssl-dev libxgboost-dev libsqlite3-dev zlib1g-dev sqlite3 curl libpq-dev postgresql)
+SYSTEM_PACKAGES=(libcurl4-openssl-dev libssl-dev libxgboost-dev libsqlite3-dev zlib1g-dev sqlite3 curl libpq-dev postgresql
+    libjs-chart.js)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -24,6 +25,14 @@ install_system_packages() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+    web_assets
+}
+
+# The web app's third-party file: Chart.js from Debian's libjs-chart.js, copied into web/vendor/
+# (not committed; funko serve and the deployment serve it from there).
+web_assets() {
+    mkdir -p "$ROOT/web/vendor/chart.js"
+    cp /usr/share/javascript/chart.js/chart.min.js "$ROOT/web/vendor/chart.js/chart.min.js"
 }
 
 # Waits until URL $1 answers, at most $2 seconds, while process $3 lives; fails loudly otherwise.

@@ -5,9 +5,24 @@ public struct Migration: Sendable {
     public let name: String
     public let sqlite: String
     public let postgres: String
+    /// Data the SQL cannot derive by itself, written in the same transaction.
+    public var backfill: Backfill?
+
+    public enum Backfill: Sendable {
+        /// Every stored Pop's search words (`CatalogWords`).
+        case catalogWords
+    }
+
+    init(version: Int, name: String, sqlite: String, postgres: String, backfill: Backfill? = nil) {
+        self.version = version
+        self.name = name
+        self.sqlite = sqlite
+        self.postgres = postgres
+        self.backfill = backfill
+    }
 }
 
 public enum Migrations {
     /// All migrations, oldest first. Append; never edit one that has shipped.
-    public static let all: [Migration] = [m0001Initial]
+    public static let all: [Migration] = [m0001Initial, m0002CatalogSearch]
 }
