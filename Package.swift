@@ -107,7 +107,7 @@ let package = Package(
             name: "funko-bench",
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
-                "FunkoHTTP", "FunkoModel", "FunkoStore",
+                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoStore", "LambdaEvents", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -79,8 +79,48 @@ def sign(count):
     print(json.dumps({"count": count, "microseconds_per_request": seconds / count * 1e6}))
 
 
+def scan_sql(words, placeholder):
+    """The catalog search without its index: every word must start a word of name, character or
+    number, found by scanning each row's text (words are split on spaces only)."""
+    text = "(' ' || lower(name) || ' ' || lower(character) || ' ' || funko_number)"
+    where = " AND ".join(f"{text} LIKE {placeholder}" for _ in words) or "TRUE"
+    return (f"SELECT id, name FROM funko_pops WHERE {where} ORDER BY name, id LIMIT 20",
+            [f"% {w}%" for w in words])
+
+
+def search_scan(store, queries, rounds):
+    """Median time of each query as a table scan: in-process for SQLite, the server's own
+    execution time (EXPLAIN ANALYZE) for PostgreSQL."""
+    import statistics
+    import subprocess
+    out = {}
+    for q in queries:
+        words = q.lower().split()
+        if store.startswith("sqlite:"):
+            import sqlite3
+            con = sqlite3.connect(store[len("sqlite:"):])
+            sql, params = scan_sql(words, "?")
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                con.execute(sql, params).fetchall()
+                times.append((time.perf_counter() - start) * 1000)
+        else:
+            sql, params = scan_sql(words, "%s")
+            literal = sql % tuple("'" + p.replace("'", "''") + "'" for p in params)
+            times = []
+            for _ in range(rounds):
+                plan = subprocess.run(["psql", store, "-At", "-c", f"EXPLAIN (ANALYZE, FORMAT JSON) {literal}"],
+                                      check=True, capture_output=True, text=True).stdout
+                times.append(json.loads(plan)[0]["Execution Time"])
+        out[q] = statistics.median(times)
+    print(json.dumps({"median_ms": statistics.median(out.values()), "queries": out}))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "features":
+    if sys.argv[1] == "search-scan":
+        search_scan(sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "features":
         features(sys.argv[2])
     elif sys.argv[1] == "sign":
         sign(int(sys.argv[2]))

@@ -7,8 +7,11 @@ import FunkoCore
 import FunkoData
 import FunkoFeatures
 import FunkoHTTP
+import FunkoHandlers
 import FunkoModel
 import FunkoStore
+import LambdaEvents
+import LambdaRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -22,7 +25,7 @@ struct FunkoBench: ParsableCommand {
         commandName: "funko-bench",
         subcommands: [
             FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self, LoadBench.self,
-            PipelineBench.self,
+            PipelineBench.self, SearchBench.self,
         ])
 }
 
@@ -246,6 +249,69 @@ struct PipelineBench: ParsableCommand {
         let total = read + build + write
         print(
             #"{"sales": \#(table.count), "read_seconds": \#(read), "build_seconds": \#(build), "write_seconds": \#(write), "seconds": \#(total), "sales_per_second": \#(Double(table.count) / total), "peak_rss_mb": \#(Double(usage.ru_maxrss) / 1024), "passed": \#(dataset.quality.passed)}"#
+        )
+    }
+}
+
+/// `GET /pops?q=` through the history function's handler (event in, JSON answer out) on a large
+/// catalog: the latency of each of a fixed set of searches, warm, in one process.
+struct SearchBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "search")
+    @Option(help: "sqlite:PATH or a postgresql:// URL.") var store: String
+    @Option(help: "Catalog size; a smaller store is filled with a generated one first.") var pops = 100_000
+    @Option var rounds = 100
+    @Option(help: "Scratch folder for the (empty) artifact store.") var work: String
+
+    static let queries = ["b", "bat", "batman", "black wid", "spider man", "harry potter", "3", "40", "zzz"]
+
+    func run() throws {
+        let target = try openBenchStore(store)
+        var loadSeconds = 0.0
+        if try target.counts().pops < pops {
+            var config = MarketGenerator.Config()
+            config.pops = pops
+            config.days = 30  // a catalog-sized test: a month of sales gives every Pop a last sale or none
+            config.seed = 13
+            let start = Time.monotonic()
+            _ = try MarketGenerator(config: config).write(to: target)
+            loadSeconds = Time.monotonic() - start
+        }
+        var configuration = AppConfiguration()
+        configuration.store =
+            store.hasPrefix("sqlite:") ? .sqlite(path: String(store.dropFirst("sqlite:".count))) : .postgres(url: store)
+        configuration.artifactFolder = work
+        let function = FunkoFunction(
+            routes: [.pops], app: try App(configuration: configuration, logger: Logger(quiet: true), loadModel: false))
+        function.metrics = MetricsLogger(function: "history") { _ in }
+        let context = LambdaContext(
+            requestID: "bench", deadlineMilliseconds: Time.nowMilliseconds() + 3_600_000,
+            invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:history", traceID: nil)
+        var all: [Double] = []
+        var perQuery: [String] = []
+        for q in Self.queries {
+            let event = try HTTPEvent(method: "GET", path: "/pops", query: ["q": q, "limit": "20"])
+                .encodedV2(requestID: "bench", time: Time.now())
+            var total = 0
+            var times: [Double] = []
+            for round in 0...rounds {
+                let start = Time.monotonic()
+                let answer = try HTTPResult.decode(try function.handle(event, context: context))
+                let ms = (Time.monotonic() - start) * 1000
+                guard answer.status == 200 else {
+                    throw FunkoError.unavailable("GET /pops?q=\(q) answered \(answer.status)")
+                }
+                if round == 0 {  // the first call warms the statement caches
+                    total = try JSON.decode(CatalogSearchResponse.self, from: answer.body).total
+                } else {
+                    times.append(ms)
+                }
+            }
+            all += times
+            perQuery.append(#"{"q": "\#(q)", "matches": \#(total), "median_ms": \#(median(times))}"#)
+        }
+        all.sort()
+        print(
+            #"{"pops": \#(try target.counts().pops), "load_seconds": \#(loadSeconds), "requests": \#(all.count), "median_ms": \#(all[all.count / 2]), "p95_ms": \#(all[all.count * 95 / 100]), "queries": [\#(perQuery.joined(separator: ", "))]}"#
         )
     }
 }

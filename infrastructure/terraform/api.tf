@@ -1,9 +1,18 @@
-# API Gateway HTTP API (docs/api.md): five routes onto four functions, throttled, with JSON access logs.
+# API Gateway HTTP API (docs/api.md): seven routes onto four functions, throttled, with JSON access
+# logs, answering CORS (preflights included) for the web app's origin only.
 
 resource "aws_apigatewayv2_api" "http" {
   name          = "${local.prefix}-api"
   description   = "Funko Pop price prediction API"
   protocol_type = "HTTP"
+
+  cors_configuration {
+    allow_origins  = local.web_origins
+    allow_methods  = ["GET", "POST", "OPTIONS"]
+    allow_headers  = ["content-type", "accept"]
+    expose_headers = ["x-request-id"]
+    max_age        = 600
+  }
 }
 
 resource "aws_apigatewayv2_integration" "function" {

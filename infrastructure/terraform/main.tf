@@ -1,5 +1,5 @@
 # Shared names and facts. One file per concern: s3.tf, kms.tf, ssm.tf, iam.tf, lambda.tf,
-# api.tf, eventbridge.tf, sagemaker.tf, monitoring.tf.
+# api.tf, web.tf, eventbridge.tf, sagemaker.tf, monitoring.tf.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -33,7 +33,7 @@ locals {
   functions = {
     "predict"         = { description = "POST /predict: one price prediction" }
     "predict-batch"   = { description = "POST /predict/batch: up to 100 predictions in one model call" }
-    "history"         = { description = "GET /history/{funko_pop_id}: sales history and summary" }
+    "history"         = { description = "GET /history/{funko_pop_id}, GET /pops, GET /pops/{funko_pop_id}: sales history and catalog search" }
     "status"          = { description = "GET /health and GET /model/status" }
     "retrain-trigger" = { description = "Weekly retraining: collect, quality gate, train, evaluate, promote" }
   }
@@ -45,6 +45,8 @@ locals {
     "POST /predict"               = "predict"
     "POST /predict/batch"         = "predict-batch"
     "GET /history/{funko_pop_id}" = "history"
+    "GET /pops"                   = "history"
+    "GET /pops/{funko_pop_id}"    = "history"
   }
 
   # SageMaker's built-in XGBoost 1.7-1 image registry per region (the same table as

@@ -3,6 +3,16 @@ output "api_url" {
   value       = aws_apigatewayv2_api.http.api_endpoint
 }
 
+output "web_url" {
+  description = "The web app: open it in a browser."
+  value       = local.web_origin
+}
+
+output "web_bucket_name" {
+  description = "Private bucket holding the web app's files (read only by the CloudFront distribution)."
+  value       = aws_s3_bucket.web.id
+}
+
 output "bucket_name" {
   description = "Artifact bucket: MODEL_BUCKET for funko artifacts push and funko deploy (--bucket)."
   value       = aws_s3_bucket.artifacts.id

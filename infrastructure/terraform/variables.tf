@@ -382,3 +382,37 @@ variable "api_4xx_threshold" {
     error_message = "api_4xx_threshold must be 0 or more."
   }
 }
+
+variable "web_dir" {
+  description = "Folder of the web app to upload (its vendor/chart.js is copied there by the project's scripts). Empty: web/ of this repository."
+  type        = string
+  default     = ""
+}
+
+variable "web_price_class" {
+  description = "CloudFront price class of the web app's distribution."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.web_price_class)
+    error_message = "web_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "web_extra_origins" {
+  description = "More browser origins the API answers CORS for (a custom domain in front of the app, say), each https://host; never *."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.web_extra_origins : can(regex("^https://[^/*]+$", o))])
+    error_message = "web_extra_origins holds origins such as https://prices.example.com: https, a host, no path, no *."
+  }
+}
+
+variable "create_web_headers_policy" {
+  description = "Create the app's own CloudFront response headers policy (with its Content-Security-Policy); false uses AWS's managed SecurityHeadersPolicy (the tests against moto, which lacks the headers-policy API)."
+  type        = bool
+  default     = true
+}
