@@ -58,7 +58,8 @@ package func quickConfig() -> TrainingConfig {
     return c
 }
 
-/// Runs a command-line program and captures its output.
+/// Runs a command-line program and captures its output. Both pipes are drained at once: reading
+/// one to its end first would leave a child that fills the other (64 KiB) blocked for ever.
 package func runProcess(_ executable: String, _ args: [String], env: [String: String] = [:]) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
@@ -73,10 +74,17 @@ package func runProcess(_ executable: String, _ args: [String], env: [String: St
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    let errors = Box(Data())
+    let errorsRead = DispatchSemaphore(value: 0)
+    let errorHandle = err.fileHandleForReading
+    Thread {
+        errors.value = errorHandle.readDataToEndOfFile()
+        errorsRead.signal()
+    }.start()
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    errorsRead.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errors.value, as: UTF8.self))
 }
 
 /// Runs blocking work (libcurl calls, child processes) on its own thread, so it never holds one
