@@ -37,15 +37,13 @@ private struct SuiteHTTP {
 
 @Suite struct SigV4SuiteTests {
     @Test func awsSigningTestSuite() throws {
-        let root =
-            ProcessInfo.processInfo.environment["SIGV4_TEST_SUITE"]
-            ?? "\(packageRoot)/../shared/aws-sigv4-test-suite/v4"
+        // AWS's own cases (awslabs/aws-c-auth, Apache-2.0), kept in the repository.
+        let root = "\(packageRoot)/Tests/Fixtures/aws-sigv4-test-suite/v4"
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-            Issue.record("SigV4 test suite not found at \(root) (set SIGV4_TEST_SUITE)")
-            return
-        }
+        let exists = fm.fileExists(atPath: root, isDirectory: &isDirectory)
+        try #require(exists, "SigV4 test suite not found at \(root)")
+        try #require(isDirectory.boolValue, "\(root) is not a folder")
         let caseNames = try fm.contentsOfDirectory(atPath: root).sorted().filter {
             fm.fileExists(atPath: "\(root)/\($0)/request.txt")
         }
