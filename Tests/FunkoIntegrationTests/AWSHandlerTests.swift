@@ -47,6 +47,10 @@ import Testing
         env["SAGEMAKER_ENDPOINT_NAME"] = endpoint
         env["MODEL_BUCKET"] = Self.bucket
         env["FUNKO_DATA_DIR"] = "/nonexistent"  // the model must come from S3
+        // These tests are not about time limits, and moto on loopback can take seconds to answer
+        // on a busy machine: a generous limit per InvokeEndpoint attempt instead of the default 5 s
+        // (aHungEndpointIsA503WithinTheDeadline sets its own).
+        env["SAGEMAKER_TIMEOUT_SECONDS"] = "30"
         if let runtimeURL { env["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = runtimeURL }
         return env
     }
@@ -92,7 +96,7 @@ import Testing
         for (function, sample) in [("predict", SampleEvent.all[0]), ("predict-batch", SampleEvent.all[6])] {
             let e = LambdaEmulator(
                 .init(
-                    command: ["\(HandlerBinaryTests.binDir)/\(function)"], port: 0, timeout: 30, functionName: function,
+                    command: ["\(HandlerBinaryTests.binDir)/\(function)"], port: 0, timeout: 60, functionName: function,
                     environment: try sagemakerEnvironment()))
             try await e.start()
             let answer = try await e.invoke(sample.bytes)
@@ -120,7 +124,7 @@ import Testing
         try sm.createEndpoint(name: "status-endpoint", configName: "status-c")
         let e = LambdaEmulator(
             .init(
-                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status",
                 environment: try sagemakerEnvironment(endpoint: "status-endpoint")))
         try await e.start()
         let status = String(
@@ -130,7 +134,7 @@ import Testing
         await e.stop()
         let missing = LambdaEmulator(
             .init(
-                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 30, functionName: "status",
+                command: ["\(HandlerBinaryTests.binDir)/status"], port: 0, timeout: 60, functionName: "status",
                 environment: try sagemakerEnvironment(endpoint: "no-such-endpoint")))
         try await missing.start()
         let health = try HTTPResult.decode(try await missing.invoke(SampleEvent.all[8].bytes).body)
@@ -150,6 +154,11 @@ import Testing
                 command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 10, functionName: "predict",
                 environment: env))
         try await e.start()
+        // A request refused before any endpoint call first, so the function's start (the model's
+        // metadata read from S3) is not part of the time measured below.
+        let refused = try await e.invoke(try Files.read("\(packageRoot)/events/bad/predict-missing-id.json"))
+        #expect(try HTTPResult.decode(refused.body).status == 400)
+        #expect(proxy.requests.isEmpty)
         let start = Time.monotonic()
         let answer = try await e.invoke(SampleEvent.all[0].bytes)
         let elapsed = Time.monotonic() - start
