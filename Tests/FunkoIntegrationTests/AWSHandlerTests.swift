@@ -130,7 +130,8 @@ import Testing
         let status = String(
             decoding: try HTTPResult.decode(try await e.invoke(SampleEvent.all[9].bytes).body).body, as: UTF8.self)
         #expect(status.contains(#""endpoint":{"name":"status-endpoint","status":"InService"}"#), "\(status)")
-        #expect(status.contains(#""inference_mode":"sagemaker""#) && status.contains(#""model_version":"fixture""#))
+        #expect(status.contains(#""inference_mode":"sagemaker""#))
+        #expect(status.contains(#""model_version":"fixture""#))
         await e.stop()
         let missing = LambdaEmulator(
             .init(
@@ -138,9 +139,8 @@ import Testing
                 environment: try sagemakerEnvironment(endpoint: "no-such-endpoint")))
         try await missing.start()
         let health = try HTTPResult.decode(try await missing.invoke(SampleEvent.all[8].bytes).body)
-        #expect(
-            health.status == 503
-                && String(decoding: health.body, as: UTF8.self).contains("endpoint no-such-endpoint is NotFound"))
+        #expect(health.status == 503)
+        #expect(String(decoding: health.body, as: UTF8.self).contains("endpoint no-such-endpoint is NotFound"))
         await missing.stop()
     }
 
@@ -163,12 +163,12 @@ import Testing
         let answer = try await e.invoke(SampleEvent.all[0].bytes)
         let elapsed = Time.monotonic() - start
         await e.stop()
-        #expect(!answer.functionError && elapsed < 5, "took \(elapsed) s")
+        #expect(!answer.functionError, "took \(elapsed) s")
+        #expect(elapsed < 5, "took \(elapsed) s")
         let result = try HTTPResult.decode(answer.body)
         let body = String(decoding: result.body, as: UTF8.self)
-        #expect(
-            result.status == 503 && body.contains("SageMaker endpoint funko-endpoint did not answer in time"), "\(body)"
-        )
+        #expect(result.status == 503, "\(body)")
+        #expect(body.contains("SageMaker endpoint funko-endpoint did not answer in time"), "\(body)")
         await proxy.server.stop()
     }
 
@@ -202,9 +202,8 @@ import Testing
                 "--role-arn", "arn:aws:iam::123456789012:role/sm", "--poll-interval", "0.1",
             ], env: env)
         #expect(deploy.status == 0, "\(deploy.stderr)")
-        #expect(
-            deploy.stdout.contains("creating endpoint cli-endpoint with model fixture")
-                && deploy.stdout.contains("is InService"))
+        #expect(deploy.stdout.contains("creating endpoint cli-endpoint with model fixture"))
+        #expect(deploy.stdout.contains("is InService"))
         // A second deploy updates the endpoint in place. moto has no UpdateEndpoint, so the proxy
         // answers that call (the fourth SageMaker request) and forwards the rest.
         let proxy = try await FaultProxy(
@@ -228,11 +227,13 @@ import Testing
         await proxy.server.stop()
         let noRole = try runProcess(
             funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--endpoint-name", "x"], env: env)
-        #expect(noRole.status == 1 && noRole.stderr.contains("no execution role: pass --role-arn"))
+        #expect(noRole.status == 1)
+        #expect(noRole.stderr.contains("no execution role: pass --role-arn"))
         var noCreds = env
         noCreds["AWS_ACCESS_KEY_ID"] = nil
         noCreds["AWS_SECRET_ACCESS_KEY"] = nil
         let denied = try runProcess(funkoBinary, ["artifacts", "pull", "--bucket", "cli-artifacts"], env: noCreds)
-        #expect(denied.status == 1 && denied.stderr.contains("no AWS credentials"), "\(denied.stderr)")
+        #expect(denied.status == 1, "\(denied.stderr)")
+        #expect(denied.stderr.contains("no AWS credentials"), "\(denied.stderr)")
     }
 }

@@ -91,10 +91,11 @@ import Testing
             try s3.putObject(bucket: "signed", key: "x", bytes: [1])
             Issue.record("a wrongly signed request was accepted")
         } catch let e as AWSError {
-            #expect(e.code == "SignatureDoesNotMatch" && e.status == 403, "\(e)")
+            #expect(e.code == "SignatureDoesNotMatch", "\(e)")
+            #expect(e.status == 403, "\(e)")
             #expect(e.description.hasPrefix("S3 PutObject failed: SignatureDoesNotMatch (HTTP 403)"))
-            #expect(
-                !e.description.contains("not-the-secret") && !e.description.contains(moto.credentials.secretAccessKey))
+            #expect(!e.description.contains("not-the-secret"))
+            #expect(!e.description.contains(moto.credentials.secretAccessKey))
         }
         var sm = moto.config
         sm.credentials = config.credentials
@@ -115,14 +116,17 @@ import Testing
                 channels: [.init(name: "train", s3URI: "s3://sm-artifacts/datasets/v1/train.csv")],
                 outputS3URI: "s3://sm-artifacts/training/"))
         let job = try sm.describeTrainingJob("funko-train-1")
-        #expect(job.name == "funko-train-1" && !job.status.isEmpty && job.status != "Unknown")
+        #expect(job.name == "funko-train-1")
+        #expect(!job.status.isEmpty)
+        #expect(job.status != "Unknown")
         try sm.createModel(
             name: "funko-m1", image: image, modelDataURL: "s3://sm-artifacts/models/v1/model.tar.gz", roleARN: role)
         try sm.createEndpointConfig(name: "funko-c1", modelName: "funko-m1", instanceType: "ml.t2.medium")
         #expect(try sm.describeEndpoint("funko-cp") == nil)
         try sm.createEndpoint(name: "funko-cp", configName: "funko-c1")
         let e = try sm.describeEndpoint("funko-cp")
-        #expect(e?.configName == "funko-c1" && e?.status == "InService")
+        #expect(e?.configName == "funko-c1")
+        #expect(e?.status == "InService")
         try sm.createModel(
             name: "funko-m2", image: image, modelDataURL: "s3://sm-artifacts/models/v2/model.tar.gz", roleARN: role)
         try sm.createEndpointConfig(name: "funko-c2", modelName: "funko-m2", instanceType: "ml.t2.medium")
@@ -143,10 +147,11 @@ import Testing
             _ = try sm.describeTrainingJob("no-such-job")
             Issue.record("an unknown training job was described")
         } catch let error as AWSError {
-            #expect(
-                error.service == "SageMaker" && error.operation == "DescribeTrainingJob" && error.status == 400,
-                "\(error)")
-            #expect(error.code == "ValidationException" && error.description.contains("no-such-job"), "\(error)")
+            #expect(error.service == "SageMaker", "\(error)")
+            #expect(error.operation == "DescribeTrainingJob", "\(error)")
+            #expect(error.status == 400, "\(error)")
+            #expect(error.code == "ValidationException", "\(error)")
+            #expect(error.description.contains("no-such-job"), "\(error)")
         }
     }
 

@@ -140,7 +140,8 @@ import Testing
         let started = try await onThread {
             try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json"))
         }
-        #expect(started.status == .trainingStarted && started.quality?.passed == true, "\(started.reason)")
+        #expect(started.status == .trainingStarted, "\(started.reason)")
+        #expect(started.quality?.passed == true, "\(started.reason)")
         let version = try #require(started.dataset)
         let job = try #require(started.trainingJob)
         #expect(job == "funko-train-\(version)")
@@ -151,7 +152,8 @@ import Testing
         let train = String(
             decoding: try d.s3.getObject(bucket: d.bucket, key: "datasets/\(version)/train.csv")!, as: UTF8.self)
         let lines = train.split(separator: "\n")
-        #expect(lines.count == schema.windows["train"]!.rows && lines.count > 1000)
+        #expect(lines.count == schema.windows["train"]!.rows)
+        #expect(lines.count > 1000)
         #expect(
             lines.allSatisfy {
                 $0.split(separator: ",", omittingEmptySubsequences: false).count == 1 + Feature.allCases.count
@@ -182,20 +184,29 @@ import Testing
         #expect(channels.allSatisfy { $0.2 == "text/csv" })
         let hp = described["HyperParameters"]?.objectOfStrings ?? [:]
         #expect(hp == TrainingConfig().sageMakerHyperparameters)
-        #expect(
-            hp["objective"] == "reg:squarederror" && hp["num_round"] == "2000" && hp["early_stopping_rounds"] == "50"
-                && hp["max_depth"] == "7")
+        #expect(hp["objective"] == "reg:squarederror")
+        #expect(hp["num_round"] == "2000")
+        #expect(hp["early_stopping_rounds"] == "50")
+        #expect(hp["max_depth"] == "7")
 
         try await onThread { try trainCandidate(d, job: job) }
         let before = try d.repository.champion()
         let outcome = try await onThread { try invoke(f, completionEvent(job: job)) }
-        #expect(outcome.status == .promoted && outcome.promoted && outcome.candidate == version, "\(outcome.reason)")
-        #expect(outcome.reason.contains("< champion MAE") && outcome.championMAE! > outcome.metrics!.mae)
+        #expect(outcome.status == .promoted, "\(outcome.reason)")
+        #expect(outcome.promoted, "\(outcome.reason)")
+        #expect(outcome.candidate == version, "\(outcome.reason)")
+        #expect(outcome.reason.contains("< champion MAE"))
+        let championMAE = try #require(outcome.championMAE)
+        let candidateMAE = try #require(outcome.metrics?.mae)
+        #expect(championMAE > candidateMAE)
         let champion = try d.repository.champion()
-        #expect(champion?.version == version && champion?.previous == before?.version)
+        #expect(champion?.version == version)
+        #expect(champion?.previous == before?.version)
         // Promotion: CreateModel and CreateEndpointConfig at moto, UpdateEndpoint to that config.
         let deployed = try #require(outcome.deployment)
-        #expect(!deployed.created && deployed.endpoint == d.endpoint && deployed.endpointConfig.contains(version))
+        #expect(!deployed.created)
+        #expect(deployed.endpoint == d.endpoint)
+        #expect(deployed.endpointConfig.contains(version))
         let targets = d.proxy.amzTargets
         #expect(
             targets.suffix(4) == [
@@ -210,7 +221,8 @@ import Testing
         #expect(model["PrimaryContainer"]?["ModelDataUrl"]?.string == "s3://\(d.bucket)/models/\(version)/model.tar.gz")
         // The candidate's artifacts: our metadata and evaluation next to the served trees.
         let metadata = try d.repository.metadata(version: version)
-        #expect(metadata.parameters["training_job"] == job && metadata.windows == schema.windows)
+        #expect(metadata.parameters["training_job"] == job)
+        #expect(metadata.windows == schema.windows)
         #expect(try d.repository.evaluation(version: version)?.rows == schema.windows["test"]!.rows)
 
         // Serving in sagemaker mode follows the endpoint, not just champion.json: moto's endpoint
@@ -233,7 +245,8 @@ import Testing
         // The same event again (EventBridge delivers at least once) changes nothing.
         let calls = d.proxy.amzTargets.count
         let again = try await onThread { try invoke(f, completionEvent(job: job)) }
-        #expect(again == outcome && d.proxy.amzTargets.count == calls)
+        #expect(again == outcome)
+        #expect(d.proxy.amzTargets.count == calls)
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
         #expect(log.map(\.status) == [.trainingStarted, .promoted])
     }
@@ -250,19 +263,21 @@ import Testing
 
         // The next week's job trains one round only: worse than the champion on the same rows.
         let next = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
-        #expect(next.status == .trainingStarted && next.trainingJob != goodJob)
+        #expect(next.status == .trainingStarted)
+        #expect(next.trainingJob != goodJob)
         try await onThread { try trainCandidate(d, job: next.trainingJob!, rounds: 1) }
         let outcome = try await onThread { try invoke(f, completionEvent(job: next.trainingJob!)) }
-        #expect(outcome.status == .keptChampion && !outcome.promoted && outcome.deployment == nil)
+        #expect(outcome.status == .keptChampion)
+        #expect(!outcome.promoted)
+        #expect(outcome.deployment == nil)
         #expect(outcome.reason.contains("is not below champion MAE"), "\(outcome.reason)")
         #expect(try d.repository.champion() == champion)
         let newCalls = Array(d.proxy.amzTargets.dropFirst(calls))
-        #expect(
-            !newCalls.contains("SageMaker.UpdateEndpoint") && !newCalls.contains("SageMaker.CreateModel"), "\(newCalls)"
-        )
+        #expect(!newCalls.contains("SageMaker.UpdateEndpoint"), "\(newCalls)")
+        #expect(!newCalls.contains("SageMaker.CreateModel"), "\(newCalls)")
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
-        #expect(
-            log.last == outcome && log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted, .keptChampion])
+        #expect(log.last == outcome)
+        #expect(log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted, .keptChampion])
     }
 
     /// A missed completion event: the next schedule finishes the pending job before starting a new one.
@@ -272,11 +287,13 @@ import Testing
         let first = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
         try await onThread { try trainCandidate(d, job: first.trainingJob!) }
         let second = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
-        #expect(second.status == .trainingStarted && second.trainingJob != first.trainingJob)
+        #expect(second.status == .trainingStarted)
+        #expect(second.trainingJob != first.trainingJob)
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
         #expect(log.map(\.status) == [.trainingStarted, .promoted, .trainingStarted])
         let champion = try d.repository.champion()?.version
-        #expect(log[1].trainingJob == first.trainingJob && champion == first.dataset)
+        #expect(log[1].trainingJob == first.trainingJob)
+        #expect(champion == first.dataset)
     }
 
     @Test func aJobWithoutItsModelOrFromElsewhereIsRefused() async throws {
@@ -288,7 +305,8 @@ import Testing
                 return nil
             } catch let e as FunkoError { return e }
         }
-        #expect(unknown?.status == 404 && unknown?.message.contains("was not started by this deployment") == true)
+        #expect(unknown?.status == 404)
+        #expect(unknown?.message.contains("was not started by this deployment") == true)
         // A job that moto reports Completed but whose model never appeared is an error, not a promotion.
         let started = try await onThread {
             try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json"))
@@ -303,10 +321,12 @@ import Testing
         #expect(try d.repository.champion()?.version == "weak")
         // Such a job does not block the next week: it is recorded as failed and a new job starts.
         let next = try await onThread { try invoke(f, try Files.read("\(packageRoot)/events/retrain-schedule.json")) }
-        #expect(next.status == .trainingStarted && next.trainingJob != started.trainingJob)
+        #expect(next.status == .trainingStarted)
+        #expect(next.trainingJob != started.trainingJob)
         let log = try RetrainService(store: f.app.store, repository: d.repository).decisions()
         #expect(log.map(\.status) == [.trainingStarted, .trainingFailed, .trainingStarted])
-        #expect(log[1].reason.contains("could not be finished") && log[1].trainingJob == started.trainingJob)
+        #expect(log[1].reason.contains("could not be finished"))
+        #expect(log[1].trainingJob == started.trainingJob)
     }
 
     @Test func rollbackRestoresThePreviousChampionOnTheEndpoint() async throws {
@@ -319,10 +339,11 @@ import Testing
         #expect(try await onThread { try invoke(f, completionEvent(job: started.trainingJob!)) }.promoted)
         let service = try f.app.retrainService()
         let back = try await onThread { try service.rollback(to: nil, now: Time.now()) }
-        #expect(
-            back.status == .rolledBack && back.champion == "weak"
-                && back.deployment?.endpointConfig.contains("weak") == true)
-        #expect(try d.repository.champion()?.version == "weak" && d.proxy.amzTargets.last == "SageMaker.UpdateEndpoint")
+        #expect(back.status == .rolledBack)
+        #expect(back.champion == "weak")
+        #expect(back.deployment?.endpointConfig.contains("weak") == true)
+        #expect(try d.repository.champion()?.version == "weak")
+        #expect(d.proxy.amzTargets.last == "SageMaker.UpdateEndpoint")
         #expect(
             throws: FunkoError.notFound(
                 "model nope has no model.tar.gz in s3://\(d.bucket)/: pick a version under models/")

@@ -15,11 +15,13 @@ import Testing
         let env = ["FUNKO_DB": settings.databasePath, "FUNKO_DATA_DIR": settings.dataDir]
         let ok = try runProcess(funkoBinary, ["pipeline"], env: env)
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.contains("quality gate passed") && ok.stdout.contains("train /"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("quality gate passed"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("train /"), "\(ok.stdout)")
         let version = try #require(Files.list(dir.file("store/datasets")).first)
         let schema = try JSON.decode(
             DatasetSchema.self, from: try Files.read(dir.file("store/datasets/\(version)/schema.json")))
-        #expect(schema.featureNames == Feature.names && schema.hyperparameters["num_round"] != nil)
+        #expect(schema.featureNames == Feature.names)
+        #expect(schema.hyperparameters["num_round"] != nil)
         for (name, window) in [("train", "train"), ("validation", "validation"), ("test", "test")] {
             let lines = try String(contentsOfFile: dir.file("store/datasets/\(version)/\(name).csv"), encoding: .utf8)
                 .split(separator: "\n")
@@ -30,9 +32,8 @@ import Testing
         _ = try store.insertSales(newestWeekSpike(try store.salesTable(since: nil)))
         let bad = try runProcess(funkoBinary, ["pipeline"], env: env)
         #expect(bad.status == 1)
-        #expect(
-            bad.stderr.contains("error: data quality gate failed: the newest week has")
-                && bad.stderr.contains("quality.json"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("error: data quality gate failed: the newest week has"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("quality.json"), "\(bad.stderr)")
     }
 
     @Test func theDriftCommandReportsOverADateRange() throws {
@@ -42,11 +43,14 @@ import Testing
         let r = try runProcess(funkoBinary, ["drift", "--json"], env: env)
         #expect(r.status == 0, "\(r.stderr)")
         let report = try JSON.decode(DriftReport.self, from: r.stdout)
-        #expect(report.rows > 100 && report.featurePSI.count == Feature.allCases.count)
+        #expect(report.rows > 100)
+        #expect(report.featurePSI.count == Feature.allCases.count)
         let text = try runProcess(funkoBinary, ["drift", "--from", "2001-01-01", "--to", "2001-02-01"], env: env)
-        #expect(text.status == 1 && text.stderr.contains("no sales from 2001-01-01"), "\(text.stderr)")
+        #expect(text.status == 1, "\(text.stderr)")
+        #expect(text.stderr.contains("no sales from 2001-01-01"), "\(text.stderr)")
         let bad = try runProcess(funkoBinary, ["drift", "--from", "last week"], env: env)
-        #expect(bad.status == 1 && bad.stderr.contains(#"--from "last week" is not a date (YYYY-MM-DD)"#))
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains(#"--from "last week" is not a date (YYYY-MM-DD)"#))
     }
 
     @Test func rollbackFromTheCommandLine() throws {
@@ -57,16 +61,20 @@ import Testing
             funkoBinary, ["train", "--max-rounds", "40", "--eta", "0.3", "--force-promote"], env: env)
         #expect(first.status == 0, "\(first.stderr)")
         let promoted = try #require(try ModelRepository(store: LocalObjectStore(root: settings.dataDir)).champion())
-        #expect(promoted.version != "fixture" && promoted.previous == "fixture")
+        #expect(promoted.version != "fixture")
+        #expect(promoted.previous == "fixture")
         let back = try runProcess(funkoBinary, ["rollback"], env: env)
+        #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
         #expect(
-            back.status == 0 && back.stdout.contains("rolled_back: rollback from \(promoted.version) to fixture"),
+            back.stdout.contains("rolled_back: rollback from \(promoted.version) to fixture"),
             "\(back.stdout)\(back.stderr)")
         let again = try runProcess(funkoBinary, ["rollback", "--to", "fixture"], env: env)
-        #expect(again.status == 1 && again.stderr.contains("fixture is already the champion"))
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("fixture is already the champion"))
         let forward = try runProcess(funkoBinary, ["rollback", "--to", promoted.version], env: env)
         #expect(forward.status == 0, "\(forward.stderr)")
         let unknown = try runProcess(funkoBinary, ["rollback", "--to", "19990101-000000"], env: env)
-        #expect(unknown.status == 1 && unknown.stderr.contains("model 19990101-000000 has no model.tar.gz"))
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("model 19990101-000000 has no model.tar.gz"))
     }
 }

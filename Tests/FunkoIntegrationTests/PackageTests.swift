@@ -248,7 +248,8 @@ import Testing
         let root = try Root("predict")
         try FileManager.default.removeItem(atPath: "\(root.task)/lib/libxgboost.so.0")
         let event = SampleEvent.all[0]
-        #expect(event.file == "predict.json" && event.status == 200)
+        #expect(event.file == "predict.json")
+        #expect(event.status == 200)
 
         let inRoot = try await Self.invokeOnce("predict", Self.packagedCommand("predict", root: root), event.bytes)
         #expect(inRoot.functionError, "started without libxgboost: \(Self.text(inRoot.body))")
@@ -259,9 +260,8 @@ import Testing
             Self.lambdaCommand(
                 Self.lambdaVariables("predict", taskRoot: root.task, data: "\(root.path)/tmp/data"),
                 ["\(root.task)/bootstrap"]), event.bytes)
-        #expect(
-            !outside.functionError && (try? HTTPResult.decode(outside.body).status) == 200, "\(Self.text(outside.body))"
-        )
+        #expect(!outside.functionError, "\(Self.text(outside.body))")
+        #expect((try? HTTPResult.decode(outside.body).status) == 200, "\(Self.text(outside.body))")
     }
 
     /// Without LAMBDA_TASK_ROOT, the bootstrap finds lib/ and bin/ next to itself.
@@ -270,7 +270,7 @@ import Testing
         let event = try #require(SampleEvent.all.first { $0.file == "health.json" })
         let answer = try await Self.invokeOnce(
             "status", Self.packagedCommand("status", root: root, taskRoot: nil), event.bytes)
-        #expect(
-            !answer.functionError && (try? HTTPResult.decode(answer.body).status) == 200, "\(Self.text(answer.body))")
+        #expect(!answer.functionError, "\(Self.text(answer.body))")
+        #expect((try? HTTPResult.decode(answer.body).status) == 200, "\(Self.text(answer.body))")
     }
 }

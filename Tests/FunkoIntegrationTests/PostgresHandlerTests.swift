@@ -76,7 +76,11 @@ final class PostgresFixture: @unchecked Sendable {
                 files[name, default: []].append(try Files.read(dir.file("datasets/v1/\(name)")))
             }
         }
-        for (name, both) in files { #expect(both.count == 2 && both[0] == both[1] && !both[0].isEmpty, "\(name)") }
+        for (name, both) in files {
+            try #require(both.count == 2, "\(name)")
+            #expect(both[0] == both[1], "\(name)")
+            #expect(!both[0].isEmpty, "\(name)")
+        }
     }
 
     @Test func retrainingRunsOnPostgres() throws {
@@ -88,8 +92,8 @@ final class PostgresFixture: @unchecked Sendable {
         #expect(function.app.store is PostgresStore)
         let outcome = try JSON.decode(
             RetrainOutcome.self, from: try function.handle(SampleEvent.retrain[0].bytes, context: testContext()))
-        #expect(
-            outcome.quality?.passed == true && [.promoted, .keptChampion].contains(outcome.status), "\(outcome.reason)")
+        #expect(outcome.quality?.passed == true, "\(outcome.reason)")
+        #expect([.promoted, .keptChampion].contains(outcome.status), "\(outcome.reason)")
         #expect(Files.exists(dir.file("store/datasets/\(outcome.candidate!)/train.csv")))
         #expect(Files.exists(dir.file("store/models/\(outcome.candidate!)/model.tar.gz")))
     }
@@ -117,15 +121,16 @@ final class PostgresFixture: @unchecked Sendable {
         for _ in 0..<2 {
             let (code, body) = try status(try await e.invoke(predict))
             #expect(code == 503, "\(body)")
+            #expect(body.contains(#""code":"service_unavailable""#), "\(body)")
             #expect(
-                body.contains(#""code":"service_unavailable""#)
-                    && body.contains(
-                        "database unavailable: cannot connect to postgresql://postgres@127.0.0.1:\(server.port)/"),
+                body.contains(
+                    "database unavailable: cannot connect to postgresql://postgres@127.0.0.1:\(server.port)/"),
                 "\(body)")
         }
         try server.start()
         let (code, body) = try status(try await e.invoke(predict))
-        #expect(code == 200 && body.contains(#""predicted_price":"#), "\(body)")
+        #expect(code == 200, "\(body)")
+        #expect(body.contains(#""predicted_price":"#), "\(body)")
         #expect(await e.starts == 1)  // the handler process was never restarted
         await e.stop()
         try server.stop()
@@ -160,7 +165,8 @@ final class PostgresFixture: @unchecked Sendable {
                 environment: env))
         try await e.start()
         let health = try HTTPResult.decode(try await e.invoke(try Files.read("\(packageRoot)/events/health.json")).body)
-        #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self).contains(#""database":"ok""#))
+        #expect(health.status == 200)
+        #expect(String(decoding: health.body, as: UTF8.self).contains(#""database":"ok""#))
         await e.stop()
 
         // A missing parameter is an init error that names the parameter.
@@ -172,17 +178,17 @@ final class PostgresFixture: @unchecked Sendable {
         try await bad.start()
         let answer = try await bad.invoke(try Files.read("\(packageRoot)/events/health.json"))
         let text = String(decoding: answer.body, as: UTF8.self)
-        #expect(
-            answer.functionError && text.contains("ParameterNotFound") && text.contains(name + "-missing"), "\(text)")
+        #expect(answer.functionError, "\(text)")
+        #expect(text.contains("ParameterNotFound"), "\(text)")
+        #expect(text.contains(name + "-missing"), "\(text)")
         await bad.stop()
 
         // Connection errors show the URL without its password.
         let unreachable = try secretURL.replacingOccurrences(of: ":\(Postgres.shared.port)/", with: ":1/")
         #expect(throws: FunkoError.self) { try PostgresStore(url: unreachable) }
         do { _ = try PostgresStore(url: unreachable) } catch let error as FunkoError {
-            #expect(
-                !error.message.contains("s3cr3t-pw") && error.message.contains("postgresql://postgres@127.0.0.1:1/"),
-                "\(error.message)")
+            #expect(!error.message.contains("s3cr3t-pw"), "\(error.message)")
+            #expect(error.message.contains("postgresql://postgres@127.0.0.1:1/"), "\(error.message)")
         }
     }
 }

@@ -22,7 +22,10 @@ import Testing
         ).validated()
         #expect(q == (try PredictQuery(ids: ["12345"], condition: "near_mint", marketplace: "ebay", futureDays: 30)))
         let d = try JSON.decode(PredictRequest.self, from: #"{"funko_pop_id":12345}"#).validated()
-        #expect(d.ids == ["12345"] && d.condition == .mint && d.marketplace == .ebay && d.futureDays == 0)
+        #expect(d.ids == ["12345"])
+        #expect(d.condition == .mint)
+        #expect(d.marketplace == .ebay)
+        #expect(d.futureDays == 0)
         #expect(
             try JSON.decode(PredictRequest.self, from: #"{"funko_pop_id":"1","condition":2}"#).validated().condition
                 == .fair)
@@ -72,7 +75,8 @@ import Testing
     @Test func batchRequestsAreBounded() throws {
         let ok = try JSON.decode(BatchPredictRequest.self, from: #"{"funko_pop_ids":["1",2],"marketplace":"amazon"}"#)
             .validated()
-        #expect(ok.ids == ["1", "2"] && ok.marketplace == .amazon)
+        #expect(ok.ids == ["1", "2"])
+        #expect(ok.marketplace == .amazon)
         let many = "{\"funko_pop_ids\":[" + (1...101).map { "\"\($0)\"" }.joined(separator: ",") + "]}"
         for (body, message) in [
             (many, "funko_pop_ids must hold 1 to 100 ids (got 101)"),
@@ -114,9 +118,12 @@ import Testing
         let id = try f.store.pops()[busiest].id
         let p = try service.predict(
             try PredictQuery(ids: [id], condition: "mint", marketplace: "ebay", futureDays: 30), now: f.now)
-        #expect(p.funkoPopID == id && p.modelVersion == "v1")
-        #expect(p.priceRange.min <= p.predictedPrice && p.predictedPrice <= p.priceRange.max)
-        #expect(p.confidenceScore > 0 && p.confidenceScore <= 1)
+        #expect(p.funkoPopID == id)
+        #expect(p.modelVersion == "v1")
+        #expect(p.priceRange.min <= p.predictedPrice)
+        #expect(p.predictedPrice <= p.priceRange.max)
+        #expect(p.confidenceScore > 0)
+        #expect(p.confidenceScore <= 1)
         #expect(p.predictionDate == Time.iso8601(f.now + 30 * secondsPerDay))
         let json = try JSON.encode(p)
         for key in [
@@ -148,7 +155,9 @@ import Testing
         let batch = try service.predictBatch(
             try PredictQuery(ids: ids + ["nope"], condition: nil, marketplace: nil, futureDays: nil), now: f.now)
         #expect(batch.predictions == single)
-        #expect(batch.errors.count == 1 && batch.errors[0].id == "nope" && batch.errors[0].error.code == .notFound)
+        try #require(batch.errors.count == 1)
+        #expect(batch.errors[0].id == "nope")
+        #expect(batch.errors[0].error.code == .notFound)
         #expect(throws: FunkoError.notFound("unknown funko_pop_id \"nope\": no such Pop in the catalog")) {
             try service.predict(
                 try PredictQuery(ids: ["nope"], condition: nil, marketplace: nil, futureDays: nil), now: f.now)
@@ -161,10 +170,12 @@ import Testing
         let id = try f.store.pops()[0].id
         let h = try service.history(popID: id, days: 365, now: f.now)
         let sales = try f.store.sales(popID: id, from: f.now - 365 * secondsPerDay, until: f.now + 1)
-        #expect(h.sales.count == sales.count && h.summary.count == sales.count)
+        try #require(h.sales.count == sales.count)
+        #expect(h.summary.count == sales.count)
         #expect(h.daily.reduce(0) { $0 + $1.count } == sales.count)
         if let first = sales.first {
-            #expect(h.summary.min == sales.map(\.price).min() && h.sales[0].soldAt == Time.iso8601(first.soldAt))
+            #expect(h.summary.min == sales.map(\.price).min())
+            #expect(h.sales[0].soldAt == Time.iso8601(first.soldAt))
         }
         #expect(throws: FunkoError.self) { try service.history(popID: id, days: 0, now: f.now) }
         #expect(throws: FunkoError.self) { try service.history(popID: id, days: 3651, now: f.now) }
@@ -174,11 +185,13 @@ import Testing
     @Test func statusReportsTheModelOrItsAbsence() throws {
         let f = try Self.shared.get()
         let ok = try PriceService(store: f.store, model: f.model).status()
-        #expect(
-            ok.status == "ok" && ok.modelVersion == "v1" && ok.inferenceMode == "embedded"
-                && ok.baselines?["last_sale"] != nil)
+        #expect(ok.status == "ok")
+        #expect(ok.modelVersion == "v1")
+        #expect(ok.inferenceMode == "embedded")
+        #expect(ok.baselines?["last_sale"] != nil)
         let none = try PriceService(store: f.store, model: nil).status()
-        #expect(none.status == "no_model" && none.modelVersion == nil)
+        #expect(none.status == "no_model")
+        #expect(none.modelVersion == nil)
         #expect(throws: FunkoError.self) {
             try PriceService(store: f.store, model: nil).predict(
                 try PredictQuery(ids: ["1"], condition: nil, marketplace: nil, futureDays: nil), now: f.now)

@@ -17,15 +17,16 @@ import Testing
         ])
         #expect(c.credentials == AWSCredentials(accessKeyID: "AKIAENV", secretAccessKey: "s3cr3t", sessionToken: "tok"))
         #expect(c.region == "eu-west-1")
-        #expect(c.endpoint(.s3) == "http://localhost:5000" && c.endpoint(.sagemaker) == "http://localhost:5000")
+        #expect(c.endpoint(.s3) == "http://localhost:5000")
+        #expect(c.endpoint(.sagemaker) == "http://localhost:5000")
         #expect(c.endpoint(.sagemakerRuntime) == "http://localhost:6000")
         let aws = try AWSConfig.resolve(environment: [
             "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B", "AWS_DEFAULT_REGION": "us-west-2",
             "HOME": "/nonexistent",
         ])
         #expect(aws.endpoint(.sagemakerRuntime) == "https://runtime.sagemaker.us-west-2.amazonaws.com")
-        #expect(
-            aws.endpoint(.sagemaker) == "https://api.sagemaker.us-west-2.amazonaws.com" && !aws.isCustomEndpoint(.s3))
+        #expect(aws.endpoint(.sagemaker) == "https://api.sagemaker.us-west-2.amazonaws.com")
+        #expect(!aws.isCustomEndpoint(.s3))
     }
 
     @Test func sharedFilesAndProfiles() throws {
@@ -56,7 +57,8 @@ import Testing
             "HOME": "/nonexistent",
         ]
         let d = try AWSConfig.resolve(environment: env)
-        #expect(d.credentials.accessKeyID == "AKIADEFAULT" && d.region == "us-east-2")
+        #expect(d.credentials.accessKeyID == "AKIADEFAULT")
+        #expect(d.region == "us-east-2")
         var withProfile = env
         withProfile["AWS_PROFILE"] = "ci"
         let ci = try AWSConfig.resolve(environment: withProfile)
@@ -90,11 +92,15 @@ import Testing
             #"<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access &amp; denied</Message><RequestId>R1</RequestId></Error>"#
         )
         let e = AWSClient.parseError(xml, service: "S3", operation: "GetObject")
-        #expect(e.code == "AccessDenied" && e.message == "Access & denied" && e.requestID == "R1" && !e.isRetryable)
+        #expect(e.code == "AccessDenied")
+        #expect(e.message == "Access & denied")
+        #expect(e.requestID == "R1")
+        #expect(!e.isRetryable)
         let json = HTTPResponseFixture.make(
             400, #"{"__type":"com.amazonaws.sagemaker#ThrottlingException","message":"slow down"}"#)
         let t = AWSClient.parseError(json, service: "SageMaker", operation: "DescribeEndpoint")
-        #expect(t.code == "ThrottlingException" && t.isRetryable)
+        #expect(t.code == "ThrottlingException")
+        #expect(t.isRetryable)
         #expect(t.description == "SageMaker DescribeEndpoint failed: ThrottlingException (HTTP 400): slow down")
         #expect(
             AWSClient.parseError(HTTPResponseFixture.make(503, ""), service: "S3", operation: "PutObject").isRetryable)

@@ -35,9 +35,13 @@ import Testing
         #expect(rows[4, .salesCount90d] == 4)
         #expect(rows[4, .daysSinceRelease] == 90)
         #expect(rows[4, .isVaulted] == 0)  // vaulted on day 100
-        #expect(rows[0, .avgPrice90d].isNaN && rows[0, .lastPrice].isNaN && rows[0, .priceVolatility30d].isNaN)
+        #expect(rows[0, .avgPrice90d].isNaN)
+        #expect(rows[0, .lastPrice].isNaN)
+        #expect(rows[0, .priceVolatility30d].isNaN)
         #expect(rows[1, .priceVolatility30d].isNaN)  // nothing in the 30 days before day 50
-        #expect(rows[4, .isExclusive] == 1 && rows[4, .isChase] == 0 && rows[4, .baseEstimatedValue] == 20)
+        #expect(rows[4, .isExclusive] == 1)
+        #expect(rows[4, .isChase] == 0)
+        #expect(rows[4, .baseEstimatedValue] == 20)
         #expect(rows[4, .conditionScore] == 3)
         #expect(rows[4, .saleDayOfWeek] == Float(Time.weekday(Self.release + 90 * Self.day)))
     }
@@ -147,7 +151,8 @@ import Testing
         var table = SalesTable(pops: [Self.pop(series: "Star Wars", character: "Yoda")])
         table.append(pop: 0, soldAt: Self.release + Self.day, price: 10, condition: .mint, marketplace: .ebay)
         let rows = FeatureBuilder.trainingRows(table, encoders: encoders)
-        #expect(rows[0, Feature.seriesEncoded] == 0 && rows[0, Feature.characterEncoded] == 0)
+        #expect(rows[0, Feature.seriesEncoded] == 0)
+        #expect(rows[0, Feature.characterEncoded] == 0)
         #expect(rows[0, Feature.marketplaceEncoded] == Float(encoders.marketplace.code("ebay")))
     }
 

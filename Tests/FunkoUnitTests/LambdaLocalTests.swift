@@ -38,7 +38,8 @@ import Testing
                 #expect(echo.event == ["n": n])
                 #expect(UUID(uuidString: echo.id) != nil)
                 ids.insert(echo.id)
-                #expect(echo.deadline >= before + 30_000 && echo.deadline <= after + 30_000)
+                #expect(echo.deadline >= before + 30_000)
+                #expect(echo.deadline <= after + 30_000)
                 #expect(echo.arn == "arn:aws:lambda:\(lambdaRegion):000000000000:function:echo-fn")
                 #expect(
                     echo.trace.wholeMatch(of: #/Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0/#) != nil)
@@ -143,18 +144,22 @@ import Testing
             #expect(
                 String(decoding: hung.body, as: UTF8.self)
                     == #"{"errorMessage":"Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"}"#)
-            #expect(elapsed >= 1 && elapsed < 4)
+            #expect(elapsed >= 1)
+            #expect(elapsed < 4)
 
             // The whole sandbox is gone: the handler and what it started.
             let first = try pids(dir.file("pids"))
             let sleeper = try pids(dir.file("sleeper"))
-            #expect(first.count == 1 && sleeper.count == 1)
-            #expect(try await eventually { !isAlive(first[0]) && !isAlive(sleeper[0]) })
+            try #require(first.count == 1)
+            try #require(sleeper.count == 1)
+            #expect(try await eventually { !isAlive(first[0]) }, "the handler is still running")
+            #expect(try await eventually { !isAlive(sleeper[0]) }, "what the handler started is still running")
 
             let next = try await lambda.invoke(Array(#"{"n":2}"#.utf8))
             #expect(!next.functionError)
             let both = try pids(dir.file("pids"))
-            #expect(both.count == 2 && both[0] != both[1])
+            try #require(both.count == 2)
+            #expect(both[0] != both[1])
             #expect(String(decoding: next.body, as: UTF8.self) == #"{"pid":\#(both.last ?? 0)}"#)
         }
     }
@@ -205,7 +210,8 @@ import Testing
             // A fresh handler after each failed one: the one from start (unless it was gone before the
             // first invocation arrived), then one per invocation.
             let statuses = try String(contentsOfFile: dir.file("statuses"), encoding: .utf8).split(separator: "\n")
-            #expect((2...3).contains(statuses.count) && statuses.allSatisfy { $0 == "202" })
+            #expect((2...3).contains(statuses.count))
+            #expect(statuses.allSatisfy { $0 == "202" })
         }
     }
 

@@ -20,9 +20,11 @@ import Testing
 
     @Test func conformalBoundsUseFiniteSampleOrderStatistics() {
         let nine = MetricMath.conformalBounds(residuals: (1...9).map(Double.init).shuffled(), coverage: 0.8)
-        #expect(nine.low == 1 && nine.high == 9)
+        #expect(nine.low == 1)
+        #expect(nine.high == 9)
         let nineteen = MetricMath.conformalBounds(residuals: (1...19).map(Double.init).reversed(), coverage: 0.8)
-        #expect(nineteen.low == 2 && nineteen.high == 18)
+        #expect(nineteen.low == 2)
+        #expect(nineteen.high == 18)
         #expect(MetricMath.quantile(sorted: [1, 2, 3, 4], 0.5) == 2.5)
     }
 
@@ -30,9 +32,11 @@ import Testing
         let narrowBusy = ModelMetadata.confidence(price: 20, low: 19, high: 21, sales90d: 30)
         let narrowQuiet = ModelMetadata.confidence(price: 20, low: 19, high: 21, sales90d: 0)
         let wideBusy = ModelMetadata.confidence(price: 20, low: 10, high: 40, sales90d: 30)
-        #expect(narrowBusy > narrowQuiet && narrowBusy > wideBusy)
+        #expect(narrowBusy > narrowQuiet)
+        #expect(narrowBusy > wideBusy)
         #expect(abs(narrowBusy - 1 / 1.1 * (0.5 + 0.5 * 30 / 33)) < 1e-12)
-        #expect((0...1).contains(wideBusy) && (0...1).contains(narrowQuiet))
+        #expect((0...1).contains(wideBusy))
+        #expect((0...1).contains(narrowQuiet))
     }
 
     @Test func tarGzRoundTripsAndIsReproducible() throws {
@@ -40,9 +44,12 @@ import Testing
         let a = try TarGz.archive([("xgboost-model", payload), ("notes.txt", Array("hi".utf8))], mtime: 1_700_000_000)
         let b = try TarGz.archive([("xgboost-model", payload), ("notes.txt", Array("hi".utf8))], mtime: 1_700_000_000)
         #expect(a == b)
-        #expect(a[0] == 0x1F && a[1] == 0x8B)  // gzip magic
+        // gzip magic
+        #expect(a[0] == 0x1F)
+        #expect(a[1] == 0x8B)
         let files = try TarGz.extract(a)
-        #expect(files["xgboost-model"] == payload && files["notes.txt"] == Array("hi".utf8))
+        #expect(files["xgboost-model"] == payload)
+        #expect(files["notes.txt"] == Array("hi".utf8))
         #expect(throws: FunkoError.self) { try TarGz.extract(Array(a.prefix(20))) }
     }
 }
@@ -80,9 +87,11 @@ import Testing
 
         // Honest evaluation: the model beats every naive baseline on held-out rows.
         let e = model.evaluation
-        #expect(e.rows == model.metadata.windows["test"]!.rows && e.rows > 100)
+        #expect(e.rows == model.metadata.windows["test"]!.rows)
+        #expect(e.rows > 100)
         for (name, b) in e.baselines { #expect(e.model.mae < b.mae, "\(name)") }
-        #expect(e.model.intervalCoverage! > 0.6 && e.model.intervalCoverage! < 0.95)
+        #expect(e.model.intervalCoverage! > 0.6)
+        #expect(e.model.intervalCoverage! < 0.95)
         #expect(Set(e.segments.map(\.segment)).isSuperset(of: ["chase", "exclusive", "vaulted", "price < $15"]))
     }
 

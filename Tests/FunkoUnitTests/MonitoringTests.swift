@@ -54,7 +54,9 @@ import Testing
 
         let service = RetrainService(store: try SQLiteStore(path: settings.databasePath), repository: repo)
         let outcome = try service.run(sales: table, now: Time.now())
-        #expect(outcome.status == .rejectedData && !outcome.promoted && outcome.candidate == nil)
+        #expect(outcome.status == .rejectedData)
+        #expect(!outcome.promoted)
+        #expect(outcome.candidate == nil)
         let report = try #require(outcome.quality)
         let failed = Set(report.checks.filter { !$0.passed }.map(\.name))
         #expect(
@@ -72,7 +74,8 @@ import Testing
             QualityReport.self, from: try Files.read(dir.file("store/datasets/\(outcome.dataset!)/quality.json")))
         #expect(saved == report)
         #expect(!Files.exists(dir.file("store/datasets/\(outcome.dataset!)/train.csv")))
-        #expect(try repo.champion()?.version == "fixture" && repo.versions() == ["fixture"])
+        #expect(try repo.champion()?.version == "fixture")
+        #expect(try repo.versions() == ["fixture"])
         #expect(try service.decisions().last == outcome)
     }
 
@@ -114,9 +117,11 @@ import Testing
         #expect(shifted.count == 3)
         for line in shifted {  // every line is EMF: namespace, dimension, metric names
             let spec = line["_aws"]?["CloudWatchMetrics"]?.array?.first
-            #expect(spec?["Namespace"]?.string == "FunkoPrice" && line["Function"]?.string == "predict-batch")
-            #expect(
-                line["Latency"] != nil && line["Errors"] == .number(0) && line["PredictedPrice"]?.array?.count == 50)
+            #expect(spec?["Namespace"]?.string == "FunkoPrice")
+            #expect(line["Function"]?.string == "predict-batch")
+            #expect(line["Latency"] != nil)
+            #expect(line["Errors"] == .number(0))
+            #expect(line["PredictedPrice"]?.array?.count == 50)
         }
         let check = try #require(shifted.last { $0["DriftDetected"] != nil })  // after 100 rows
         #expect(check["DriftDetected"] == .number(1))

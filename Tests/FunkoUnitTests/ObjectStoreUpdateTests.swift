@@ -29,7 +29,8 @@ import Testing
         }
         #expect(failures.value.isEmpty, "\(failures.value.prefix(3))")
         let log = try JSONLog.entries(LocalObjectStore(root: dir.path), "models/log.json")
-        #expect(log.count == 100 && Set(log).count == 100)
+        #expect(log.count == 100)
+        #expect(Set(log).count == 100)
         // Each writer's entries stay in its order.
         for w in 0..<4 { #expect(log.filter { $0.hasPrefix("\(w)-") } == (0..<25).map { "\(w)-\($0)" }) }
         // Answering nil leaves the object alone.
@@ -52,13 +53,16 @@ import Testing
         try service.record(outcome(.trainingStarted, "started"))
         let first = try service.record(outcome(.promoted, "first delivery"))
         let second = try service.record(outcome(.keptChampion, "second delivery"))
-        #expect(first.reason == "first delivery" && second == first)
+        #expect(first.reason == "first delivery")
+        #expect(second == first)
         #expect(try service.decisions().map(\.reason) == ["started", "first delivery"])
 
         try repository.promote("v1", reason: "first", at: 0)
         try repository.promote("v2", reason: "better", at: 1, endpointConfig: "funko-v2-a")
         try repository.promote("v2", reason: "better", at: 2, endpointConfig: "funko-v2-b")
         let champion = try #require(try repository.champion())
-        #expect(champion.version == "v2" && champion.previous == "v1" && champion.endpointConfig == "funko-v2-b")
+        #expect(champion.version == "v2")
+        #expect(champion.previous == "v1")
+        #expect(champion.endpointConfig == "funko-v2-b")
     }
 }

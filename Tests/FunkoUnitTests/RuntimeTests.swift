@@ -106,17 +106,20 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
         #expect(log.filter { $0.path.hasSuffix("/invocation/next") }.count == 6)  // three failures, each retried
         let posts = log.filter { $0.method == "POST" }
         try #require(posts.count == 3)
-        #expect(posts[0].path == "/2018-06-01/runtime/invocation/req-1/response" && posts[0].body == "echo:hello")
+        #expect(posts[0].path == "/2018-06-01/runtime/invocation/req-1/response")
+        #expect(posts[0].body == "echo:hello")
         #expect(posts[1].path == "/2018-06-01/runtime/invocation/req-2/error")
         #expect(posts[1].headers["lambda-runtime-function-error-type"] == "BadRequest")
         let error = try FunkoCore.JSON.decode([String: FunkoCore.JSONValue].self, from: posts[1].body)
-        #expect(error["errorType"] == .string("BadRequest") && error["errorMessage"] == .string("boom happened"))
+        #expect(error["errorType"] == .string("BadRequest"))
+        #expect(error["errorMessage"] == .string("boom happened"))
         #expect(posts[2].path == "/2018-06-01/runtime/invocation/req-3/response")  // the loop went on
         // The context the handler saw: request id, deadline, ARN and the exported trace id.
         #expect(handler.seen.map(\.context.requestID) == ["req-1", "req-2", "req-3"])
         #expect(handler.seen[0].context.deadlineMilliseconds == deadline)
         let expected = Double(deadline - handler.seen[0].at) / 1000
-        #expect(handler.seen[0].remaining > 0 && abs(handler.seen[0].remaining - expected) < 0.05)
+        #expect(handler.seen[0].remaining > 0)
+        #expect(abs(handler.seen[0].remaining - expected) < 0.05)
         #expect(handler.seen[0].context.invokedFunctionARN == "arn:aws:lambda:us-east-1:000000000000:function:test")
         #expect(handler.seen[0].trace == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
         await api.server.stop()
@@ -142,7 +145,8 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     @Test func backoffIsCappedAndJittered() {
         let b = Backoff(base: 0.01, cap: 2)
         let delays = (0..<20).map { b.delay(attempt: $0) }
-        #expect(delays.allSatisfy { $0 >= 0 && $0 <= 2 })
+        #expect(delays.allSatisfy { $0 >= 0 })
+        #expect(delays.allSatisfy { $0 <= 2 })
         #expect(delays.prefix(3).allSatisfy { $0 <= 0.04 })
         #expect(b.delay(attempt: 0) <= 0.01)
         // Full jitter: the waits of one attempt spread over the whole range, not one value.
