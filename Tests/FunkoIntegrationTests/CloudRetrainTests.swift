@@ -14,7 +14,7 @@ import Testing
 @testable import LambdaRuntime
 @testable import RetrainHandler
 
-/// SPEC §8 in the cloud, against the moto server with signature checks on: the weekly event runs
+/// Retraining in the cloud, against the moto server with signature checks on: the weekly event runs
 /// the pipeline into S3 and starts a SageMaker training job; the job's completion event evaluates
 /// the candidate against the champion and promotes it onto the endpoint only if it is better.
 ///

@@ -6,7 +6,8 @@ import Testing
 @testable import LambdaEvents
 @testable import LambdaLocal
 
-/// The Lambda zips of `scripts/package` (SPEC §11), each unpacked into an otherwise empty root and
+/// The Lambda zips of `scripts/package` (for provided.al2023: the binary with every shared library
+/// it loads, the C library and its loader included), each unpacked into an otherwise empty root and
 /// started there as Lambda starts it: `/var/task/bootstrap` (chrooted, as root), with the
 /// variables Lambda sets, against the local Runtime API. Every sample event of the function must
 /// get the answer the unpacked release binary the zip was made from gives on this machine, with

@@ -4,7 +4,7 @@ import Testing
 
 @testable import FunkoCore
 
-/// infrastructure/terraform (SPEC §10) through the real terraform binary: formatted and valid
+/// infrastructure/terraform, the AWS deployment, through the real terraform binary: formatted and valid
 /// offline, nothing unsuppressed under checkov, and applied to the moto server, read back through
 /// the AWS APIs, and destroyed. Every terraform command runs in a temporary copy of the module,
 /// so the repository never gets a .terraform/ folder, a lock file or a state file.
@@ -219,7 +219,8 @@ import Testing
     static func verify(_ facts: JSONValue, prefix: String) {
         func fn(_ name: String) -> String { "\(prefix)-\(name)" }
 
-        // The five routes of SPEC §5, each onto the function Sources/FunkoHandlers serves it from.
+        // The five routes of the HTTP API (docs/api.md), each onto the function Sources/FunkoHandlers
+        // serves it from.
         let routes = facts["routes"]?.object ?? [:]
         #expect(
             Set(routes.keys) == [
@@ -353,7 +354,8 @@ import Testing
                 "arn:aws:lambda:us-east-1:123456789012:function:\(fn("retrain-trigger"))"
             ])
 
-        // Alarms (SPEC §9).
+        // Alarms: API latency over 5 s, more than five 4XX answers in 5 minutes, each function's
+        // errors, and drift on the predict functions; every one notifies the SNS topic.
         let alarms = facts["alarms"]
         let latency = alarms?[fn("api-latency")]
         #expect(latency?["metric"]?.string == "Latency")
@@ -429,8 +431,8 @@ import Testing
 }
 
 /// The terraform binary (FUNKO_TERRAFORM, else PATH, else /usr/local/bin) and the local provider
-/// mirror (FUNKO_TF_PLUGIN_DIR, else /opt/tf-plugins when it exists; SPEC §10), working in a
-/// temporary folder of its own.
+/// mirror (FUNKO_TF_PLUGIN_DIR, else /opt/tf-plugins when it exists: these machines cannot reach the
+/// Terraform registry), working in a temporary folder of its own.
 struct Terraform {
     let binary: String
     let pluginDir: String?

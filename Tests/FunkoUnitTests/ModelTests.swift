@@ -122,8 +122,9 @@ import Testing
         #expect(try service.decisions().map(\.status) == [.promoted, .keptChampion, .promoted])
     }
 
-    /// The ablation that justifies the extra features: a model on the 18 SPEC inputs only trains,
-    /// never splits on the blanked columns, and serves from full rows unchanged.
+    /// The ablation that justifies the extra features: a model on the 18 base features only
+    /// (`specFeaturesOnly`, the first `Feature.specCount` columns) trains, never splits on the
+    /// blanked columns, and serves from full rows unchanged.
     @Test func specOnlyModelIgnoresTheExtraColumns() throws {
         let table = smallMarket(pops: 80, days: 500).salesTable()
         var config = quickConfig()

@@ -13,7 +13,8 @@ import Testing
 @testable import LambdaEvents
 @testable import LambdaRuntime
 
-/// SPEC §9: the data-quality gate before training, and drift at serving time.
+/// Monitoring: the data-quality gate before training (schema, ranges, missing rates, duplicates,
+/// volume), and drift at serving time (PSI against the training summary, in EMF metric lines).
 @Suite(.serialized, .ownThread) struct MonitoringTests {
     @Test func psiIsZeroForTheTrainingDistributionAndGrowsWithTheShift() {
         let values = (0..<5000).map { Float($0 % 100) }
