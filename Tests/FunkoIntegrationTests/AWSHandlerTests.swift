@@ -16,7 +16,7 @@ import Testing
 /// The handler binaries in SageMaker mode against moto: metadata from S3, InvokeEndpoint with the
 /// shared feature rows, and the same post-processing as in-process inference. Also the CLI's
 /// artifacts and deploy commands.
-@Suite(.serialized) struct AWSHandlerTests {
+@Suite(.serialized, .ownThread) struct AWSHandlerTests {
     /// The signature-checking server; a server that cannot start fails each test of the suite.
     let moto: Moto
 

@@ -13,7 +13,7 @@ import Testing
 @testable import LambdaLocal
 
 /// The AWS clients against a real moto server with signature checking on.
-@Suite(.serialized) struct AWSTests {
+@Suite(.serialized, .ownThread) struct AWSTests {
     /// The signature-checking server; a server that cannot start fails each test of the suite.
     let moto: Moto
 

@@ -23,7 +23,7 @@ import Testing
 /// with the job's hyperparameters, Tests/python/sagemaker_train.py) and writes its model.tar.gz
 /// where the job's output would be. moto 5.2 also lacks UpdateEndpoint: a proxy in front of it
 /// answers that one call and records it; every other call reaches moto.
-@Suite(.serialized) struct CloudRetrainTests {
+@Suite(.serialized, .ownThread) struct CloudRetrainTests {
     /// The signature-checking server; a server that cannot start fails each test of the suite.
     let moto: Moto
 

@@ -8,7 +8,7 @@ import Testing
 
 /// The real handler executables, each started once by the local Runtime API (lambda-local's
 /// emulator) and sent every sample event of its function: what Lambda itself would do.
-@Suite(.serialized) struct HandlerBinaryTests {
+@Suite(.serialized, .ownThread) struct HandlerBinaryTests {
     static var binDir: String { ProcessInfo.processInfo.environment["FUNKO_BIN_DIR"] ?? "\(packageRoot)/.build/debug" }
 
     /// Retraining trains a full model: a generous limit, since the machine may be busy.

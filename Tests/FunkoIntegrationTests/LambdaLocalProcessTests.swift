@@ -58,8 +58,11 @@ import Testing
         }
     }
 
+    /// A generous function timeout (the emulator gives a handler's start the longer of 10 s and the
+    /// timeout): the error must come from the import, and Python's start on a busy machine can take
+    /// more than 10 s.
     @Test func officialPythonRuntimeClientInitErrorIsReported() async throws {
-        try await withEmulator(pythonRuntime("no_such_module.handler")) { lambda in
+        try await withEmulator(pythonRuntime("no_such_module.handler"), timeout: 60) { lambda in
             let answer = try await lambda.invoke(Array("{}".utf8))
             #expect(answer.functionError)
             let error = try JSONDecoder().decode(ErrorDocument.self, from: Data(answer.body))

@@ -23,7 +23,7 @@ import Testing
 /// No /lib, /usr, /etc, /dev or /proc: a library (or any file) the handler needed from outside its
 /// zip fails the start, which `aZipMissingALibraryDoesNotStartInTheRoot` proves.
 /// Needs root (chroot) and the zips: `scripts/test` runs `scripts/package` first.
-@Suite(.serialized) struct PackageTests {
+@Suite(.serialized, .ownThread) struct PackageTests {
     static let handlers = ["predict", "predict-batch", "history", "retrain-trigger", "status"]
     static var zipDir: String { "\(packageRoot)/build/lambda" }
     /// The release binaries the zips are made from (scripts/package builds them there).

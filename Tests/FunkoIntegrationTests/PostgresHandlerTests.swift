@@ -138,7 +138,7 @@ final class PostgresFixture: @unchecked Sendable {
 }
 
 /// In the cloud the database URL is an SSM SecureString: the function gets only its name.
-@Suite(.serialized) struct DatabaseSecretTests {
+@Suite(.serialized, .ownThread) struct DatabaseSecretTests {
     @Test func theHandlerReadsTheDatabaseURLFromSSMAndNeverShowsIt() async throws {
         let moto = try Moto.shared
         let name = "/funko/test-\(UUID().uuidString.prefix(8))/database-url"

@@ -7,7 +7,7 @@ import Testing
 
 /// `funko serve` as a person uses it: a real process on a free port, and HTTP requests to all
 /// five routes (sent with the project's own libcurl client).
-@Suite(.serialized) struct ServeTests {
+@Suite(.serialized, .ownThread) struct ServeTests {
     @Test func allFiveRoutesAnswer() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: funkoBinary)
