@@ -111,7 +111,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Tests in two tiers (README: "Tests"). FunkoUnitTests runs in the process and needs nothing
+        // Tests in two tiers (scripts/test runs both). FunkoUnitTests runs in the process and needs nothing
         // beyond these libraries; FunkoIntegrationTests drives the built binaries, the Lambda zips,
         // PostgreSQL, moto, terraform and the Python cross-checks. Both build on FunkoTestSupport:
         // fixtures and helpers only, no tests.
