@@ -111,12 +111,33 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests in two tiers (scripts/test runs both). FunkoUnitTests runs in the process and needs nothing
+        // beyond these libraries; FunkoIntegrationTests drives the built binaries, the Lambda zips,
+        // PostgreSQL, moto, terraform and the Python cross-checks. Both build on FunkoTestSupport:
+        // fixtures and helpers only, no tests.
+        .target(
+            name: "FunkoTestSupport",
+            dependencies: [
+                "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel", "FunkoStore", "LambdaEvents",
+                "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+            ],
+            path: "Tests/FunkoTestSupport"
+        ),
         .testTarget(
-            name: "FunkoTests",
+            name: "FunkoUnitTests",
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
-                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "LambdaEvents",
-                "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTestSupport",
+                "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ]
+        ),
+        .testTarget(
+            name: "FunkoIntegrationTests",
+            dependencies: [
+                "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
+                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTestSupport",
+                "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),

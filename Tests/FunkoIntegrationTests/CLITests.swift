@@ -1,0 +1,119 @@
+import Foundation
+import FunkoTestSupport
+import Testing
+
+@testable import FunkoCore
+
+/// The `funko` binary as a person runs it: the happy path end to end, and every kind of bad
+/// input giving one line that says what to do and a non-zero exit.
+@Suite(.serialized, .ownThread) struct CLITests {
+    let dir: TempDir
+    var env: [String: String] {
+        ["FUNKO_DB": dir.file("funko.sqlite"), "FUNKO_DATA_DIR": dir.file("store"), "CI": "1"]
+    }
+
+    init() throws { dir = try TempDir() }
+
+    func funko(_ args: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runProcess(funkoBinary, args, env: env)
+    }
+
+    func expectOneLineError(
+        _ r: (status: Int32, stdout: String, stderr: String), _ fragment: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(r.status != 0, sourceLocation: sourceLocation)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.hasPrefix("error: "), "\(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(fragment), "\(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    /// On a terminal, long steps draw a progress line (under `script`, which gives the program a
+    /// pseudo-terminal); without one (above, with CI set) stderr stays empty.
+    @Test func progressShowsOnATerminalOnly() throws {
+        let command =
+            "\(funkoBinary) generate --pops 30 --days 200 --seed 2 --end 2025-01-31 --db \(dir.file("tty.sqlite"))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", command, "/dev/null"]
+        p.environment = ProcessInfo.processInfo.environment.filter { $0.key != "CI" && $0.key != "FUNKO_NO_PROGRESS" }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("Generating sales: done in"), "\(text)")
+    }
+
+    @Test func endToEndAndBadInput() throws {
+        expectOneLineError(
+            try funko("predict", "10001"), "the database is empty: run `funko generate` or `funko import` first")
+        expectOneLineError(
+            try funko("train"), "the database has no sales: run `funko generate` or `funko import` first")
+
+        let gen = try funko("generate", "--pops", "150", "--days", "500", "--seed", "1", "--end", "2025-06-30")
+        #expect(gen.status == 0, "\(gen.stderr)")
+        #expect(gen.stdout.contains("generated 150 Pops"))
+        #expect(gen.stderr.isEmpty)  // no progress noise in CI logs
+
+        expectOneLineError(
+            try funko("predict", "10001"), "no trained model in \(dir.file("store")): run `funko train` first")
+        expectOneLineError(try funko("evaluate"), "run `funko train` first")
+
+        let train = try funko("train", "--max-rounds", "60", "--eta", "0.2")
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("promoted to champion"))
+
+        let eval = try funko("evaluate", "--json")
+        #expect(eval.status == 0, "\(eval.stderr)")
+        struct Shape: Decodable {
+            struct M: Decodable {
+                let mae, rmse, r2, mape: Double
+                let intervalCoverage: Double?
+                enum CodingKeys: String, CodingKey {
+                    case mae, rmse, r2, mape
+                    case intervalCoverage = "interval_coverage"
+                }
+            }
+            let rows: Int
+            let model: M
+            let baselines: [String: M]
+        }
+        let shape = try JSON.decode(Shape.self, from: eval.stdout)
+        #expect(shape.rows > 0)
+        #expect(shape.model.intervalCoverage != nil)
+        #expect(Set(shape.baselines.keys) == ["last_sale", "mean_30d", "base_estimated_value"])
+
+        let predict = try funko(
+            "predict", "10001", "--condition", "near_mint", "--marketplace", "mercari", "--future-days", "30",
+            "--as-of", "2025-07-01")
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.stdout.contains("\"predicted_price\""))
+        #expect(predict.stdout.contains("\"condition\" : \"near_mint\""))
+        #expect(predict.stdout.contains("\"prediction_date\" : \"2025-07-31T00:00:00Z\""))
+
+        let history = try funko("history", "10001", "--days", "30", "--as-of", "2025-07-01")
+        #expect(history.status == 0)
+        #expect(history.stdout.contains("\"daily\""))
+        let status = try funko("status")
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("\"status\" : \"ok\""))
+
+        expectOneLineError(try funko("predict", "99999"), "unknown funko_pop_id \"99999\"")
+        expectOneLineError(
+            try funko("predict", "10001", "--condition", "pristine"),
+            "condition \"pristine\" is not accepted: use one of mint, near_mint, good, fair, poor")
+        expectOneLineError(
+            try funko("predict", "10001", "--marketplace", "craigslist"),
+            "marketplace \"craigslist\" is not accepted: use one of ebay, mercari")
+        expectOneLineError(
+            try funko("predict", "10001", "--future-days=-1"), "future_days must be an integer from 0 to 365 (got -1)")
+        expectOneLineError(try funko("history", "10001", "--days", "0"), "days must be an integer from 1 to 3650")
+        expectOneLineError(
+            try funko("train", "--transform", "sqrt"), "--transform \"sqrt\" is not one of raw, log, log_ratio")
+        expectOneLineError(
+            try funko("import", "--sales", dir.file("missing.csv")), "cannot read \(dir.file("missing.csv"))")
+    }
+}

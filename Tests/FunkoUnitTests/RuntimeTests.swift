@@ -1,0 +1,157 @@
+import FlyingFox
+import Foundation
+import FunkoTestSupport
+import Testing
+
+@testable import FunkoCore
+@testable import LambdaRuntime
+
+/// A scripted Runtime API. It exists to produce faults the real Lambda service (and lambda-local)
+/// cannot be asked for on demand: failing `next` calls and replies without a request id.
+final class ScriptedRuntimeAPI: @unchecked Sendable {
+    enum Next {
+        case status(Int)
+        case noRequestID
+        case event(id: String, deadlineMs: Int64, body: String)
+    }
+
+    private let lock = Mutex()
+    private var script: [Next]
+    private(set) var requests: [(method: String, path: String, headers: [String: String], body: String)] = []
+    let server: HTTPServer
+    var port: UInt16 = 0
+
+    init(_ script: [Next]) async throws {
+        self.script = script
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
+        await server.appendRoute("*") { [unowned self] request in
+            var headers: [String: String] = [:]
+            for (k, v) in request.headers { headers[k.rawValue.lowercased()] = v }
+            let body = String(decoding: try await request.bodyData, as: UTF8.self)
+            return self.lock.locked {
+                self.requests.append((request.method.rawValue, request.path, headers, body))
+                guard request.path.hasSuffix("/invocation/next") else {
+                    return HTTPResponse(statusCode: .accepted, body: Data(#"{"status":"OK"}"#.utf8))
+                }
+                switch self.script.isEmpty ? .status(500) : self.script.removeFirst() {
+                case .status(let code):
+                    return HTTPResponse(statusCode: HTTPStatusCode(code, phrase: "Scripted"), body: Data("{}".utf8))
+                case .noRequestID:
+                    return HTTPResponse(statusCode: .ok, body: Data("{}".utf8))
+                case .event(let id, let deadline, let body):
+                    return HTTPResponse(
+                        statusCode: .ok,
+                        headers: [
+                            HTTPHeader("Lambda-Runtime-Aws-Request-Id"): id,
+                            HTTPHeader("Lambda-Runtime-Deadline-Ms"): String(deadline),
+                            HTTPHeader("Lambda-Runtime-Invoked-Function-Arn"):
+                                "arn:aws:lambda:us-east-1:000000000000:function:test",
+                            HTTPHeader("Lambda-Runtime-Trace-Id"): "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+                        ], body: Data(body.utf8))
+                }
+            }
+        }
+        Task { try await server.run() }
+        try await server.waitUntilListening()
+        if case .ip4(_, let p) = await server.listeningAddress { port = p }
+    }
+
+    var snapshot: [(method: String, path: String, headers: [String: String], body: String)] { lock.locked { requests } }
+}
+
+/// Records what the runtime hands it; "boom" events fail.
+final class RecordingHandler: LambdaHandler, @unchecked Sendable {
+    var seen: [(context: LambdaContext, event: String, trace: String?, remaining: Double, at: Int64)] = []
+    func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        let text = String(decoding: event, as: UTF8.self)
+        seen.append(
+            (
+                context, text, getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) }, context.remainingTime,
+                Time.nowMilliseconds()
+            ))
+        if text == "boom" { throw FunkoError.badRequest("boom happened") }
+        return Array("echo:\(text)".utf8)
+    }
+}
+
+@Suite(.serialized) struct RuntimeTests {
+    /// Runs the real loop on a thread until `answers` invocations were answered.
+    func runLoop(_ api: ScriptedRuntimeAPI, handler: RecordingHandler, answers: Int) async throws {
+        // Used by the loop's thread only, while this test waits.
+        nonisolated(unsafe) let client = RuntimeClient(endpoint: "127.0.0.1:\(api.port)")
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            LambdaRuntime.loop(client: client, handler: handler, logger: Logger()) {
+                api.snapshot.filter { $0.path.hasSuffix("/response") || $0.path.hasSuffix("/error") }.count < answers
+            }
+            done.signal()
+        }.start()
+        let finished = await withCheckedContinuation { c in
+            DispatchQueue.global().async { c.resume(returning: done.wait(timeout: .now() + 20) == .success) }
+        }
+        #expect(finished, "the loop did not answer \(answers) invocations in time")
+    }
+
+    @Test func failedNextIsRetriedAndHandlerErrorsDoNotStopTheLoop() async throws {
+        let deadline = Time.nowMilliseconds() + 600_000
+        let api = try await ScriptedRuntimeAPI([
+            .status(500), .noRequestID, .status(503),
+            .event(id: "req-1", deadlineMs: deadline, body: "hello"),
+            .event(id: "req-2", deadlineMs: deadline, body: "boom"),
+            .event(id: "req-3", deadlineMs: deadline, body: "again"),
+        ])
+        let handler = RecordingHandler()
+        try await runLoop(api, handler: handler, answers: 3)
+        let log = api.snapshot
+        #expect(log.filter { $0.path.hasSuffix("/invocation/next") }.count == 6)  // three failures, each retried
+        let posts = log.filter { $0.method == "POST" }
+        try #require(posts.count == 3)
+        #expect(posts[0].path == "/2018-06-01/runtime/invocation/req-1/response")
+        #expect(posts[0].body == "echo:hello")
+        #expect(posts[1].path == "/2018-06-01/runtime/invocation/req-2/error")
+        #expect(posts[1].headers["lambda-runtime-function-error-type"] == "BadRequest")
+        let error = try FunkoCore.JSON.decode([String: FunkoCore.JSONValue].self, from: posts[1].body)
+        #expect(error["errorType"] == .string("BadRequest"))
+        #expect(error["errorMessage"] == .string("boom happened"))
+        #expect(posts[2].path == "/2018-06-01/runtime/invocation/req-3/response")  // the loop went on
+        // The context the handler saw: request id, deadline, ARN and the exported trace id.
+        #expect(handler.seen.map(\.context.requestID) == ["req-1", "req-2", "req-3"])
+        #expect(handler.seen[0].context.deadlineMilliseconds == deadline)
+        let expected = Double(deadline - handler.seen[0].at) / 1000
+        #expect(handler.seen[0].remaining > 0)
+        #expect(abs(handler.seen[0].remaining - expected) < 0.05)
+        #expect(handler.seen[0].context.invokedFunctionARN == "arn:aws:lambda:us-east-1:000000000000:function:test")
+        #expect(handler.seen[0].trace == "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        await api.server.stop()
+    }
+
+    @Test func initialisationFailureGoesToInitError() async throws {
+        let api = try await ScriptedRuntimeAPI([])
+        let client = RuntimeClient(endpoint: "127.0.0.1:\(api.port)")
+        let started = await Task.detached {
+            LambdaRuntime.start(client: client, logger: Logger()) { _ in
+                throw FunkoError.unavailable("database unreachable")
+            } != nil
+        }.value
+        #expect(!started)
+        let posts = api.snapshot.filter { $0.method == "POST" }
+        try #require(posts.count == 1)
+        #expect(posts[0].path == "/2018-06-01/runtime/init/error")
+        #expect(posts[0].headers["lambda-runtime-function-error-type"] == "ServiceUnavailable")
+        #expect(posts[0].body.contains("database unreachable"))
+        await api.server.stop()
+    }
+
+    @Test func backoffIsCappedAndJittered() {
+        let b = Backoff(base: 0.01, cap: 2)
+        let delays = (0..<20).map { b.delay(attempt: $0) }
+        #expect(delays.allSatisfy { $0 >= 0 })
+        #expect(delays.allSatisfy { $0 <= 2 })
+        #expect(delays.prefix(3).allSatisfy { $0 <= 0.04 })
+        #expect(b.delay(attempt: 0) <= 0.01)
+        // Full jitter: the waits of one attempt spread over the whole range, not one value.
+        let spread = Set((0..<50).map { _ in b.delay(attempt: 30) })
+        #expect(spread.count > 40)
+        #expect(spread.max()! > 1)
+    }
+}
