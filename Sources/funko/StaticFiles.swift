@@ -61,13 +61,15 @@ struct StaticFiles: Sendable {
         return Answer(status: 200, headers: headers, body: bytes)
     }
 
-    /// The file a URL path names, if it is a regular file inside the folder and no part of the
-    /// path is hidden or a parent reference.
+    /// The file a URL path names, if it is a regular file of a served type inside the folder and no
+    /// part of the path is hidden or a parent reference (the notes, `*.md`, stay out, as in the
+    /// deployed app).
     func resolve(_ urlPath: String) -> String? {
         var relative = String(urlPath.split(separator: "?", maxSplits: 1).first ?? "")
         if relative.isEmpty || relative.hasSuffix("/") { relative += "index.html" }
         let parts = relative.split(separator: "/")
-        guard !parts.isEmpty, parts.allSatisfy({ !$0.hasPrefix(".") && !$0.contains("\\") && !$0.contains("\0") })
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.hasPrefix(".") && !$0.contains("\\") && !$0.contains("\0") }),
+            let ext = parts.last?.split(separator: ".").last, Self.contentTypes[ext.lowercased()] != nil
         else { return nil }
         guard let resolved = realpath(root + "/" + parts.joined(separator: "/"), nil) else { return nil }
         defer { free(resolved) }

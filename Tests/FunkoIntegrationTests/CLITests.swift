@@ -65,6 +65,22 @@ import Testing
         let train = try funko("train", "--max-rounds", "60", "--eta", "0.2")
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stdout.contains("promoted to champion"))
+        // The same promotion path as retraining: the decision is logged, the dataset kept.
+        struct Decision: Decodable {
+            let status: String
+            let candidate: String?
+            let promoted: Bool
+        }
+        let log = try JSON.decode([Decision].self, from: try Files.read(dir.file("store/models/decisions.json")))
+        #expect(log.map(\.status) == ["promoted"])
+        let version = try #require(log.first?.candidate)
+        #expect(Files.exists(dir.file("store/datasets/\(version)/train.csv")))
+        #expect(Files.exists(dir.file("store/models/\(version)/model.tar.gz")))
+        let retrain = try funko("train", "--max-rounds", "5", "--eta", "0.05")
+        #expect(retrain.status == 0, "\(retrain.stderr)")
+        #expect(retrain.stdout.contains("kept champion \(version)"), "\(retrain.stdout)")
+        let twice = try JSON.decode([Decision].self, from: try Files.read(dir.file("store/models/decisions.json")))
+        #expect(twice.map(\.status) == ["promoted", "kept_champion"])
 
         let eval = try funko("evaluate", "--json")
         #expect(eval.status == 0, "\(eval.stderr)")
@@ -100,6 +116,17 @@ import Testing
         let status = try funko("status")
         #expect(status.status == 0)
         #expect(status.stdout.contains("\"status\" : \"ok\""))
+        let search = try funko("search", "black", "widow", "--limit", "2")
+        #expect(search.status == 0, "\(search.stderr)")
+        let lines = search.stdout.split(separator: "\n")
+        #expect(lines.count == 3, "\(search.stdout)")
+        #expect(lines.last?.hasPrefix("2 of ") == true, "\(search.stdout)")
+        #expect(lines.first?.contains("Black Widow") == true, "\(search.stdout)")
+        let searchJSON = try funko("search", "--series", "marvel", "--limit", "5", "--json")
+        let found = try JSON.decode(CatalogSearchResponse.self, from: searchJSON.stdout)
+        #expect(found.pops.count == 5)
+        #expect(found.pops.allSatisfy { $0.series == "Marvel" })
+        expectOneLineError(try funko("search", "bat", "--limit", "51"), "limit must be an integer from 1 to 50")
 
         expectOneLineError(try funko("predict", "99999"), "unknown funko_pop_id \"99999\"")
         expectOneLineError(

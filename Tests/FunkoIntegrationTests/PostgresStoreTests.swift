@@ -44,3 +44,23 @@ import Testing
 func onPostgres(_ body: (Store) throws -> Void) throws {
     try body(try PostgresStore(url: try Postgres.shared.freshDatabase()))
 }
+
+/// The catalog search (FunkoTestSupport's `CatalogSearchContract`) on PostgreSQL; FunkoUnitTests.
+/// CatalogSearchTests runs the same bodies on SQLite.
+@Suite(.ownThread) struct PostgresCatalogSearchTests {
+    @Test func wordsMatchByTheirStartInNameCharacterAndNumber() throws {
+        try onPostgres(CatalogSearchContract.wordsMatchByTheirStartInNameCharacterAndNumber)
+    }
+
+    @Test func seriesLimitAndTotal() throws {
+        try onPostgres(CatalogSearchContract.seriesLimitAndTotal)
+    }
+
+    @Test func renamingAPopChangesWhatFindsIt() throws {
+        try onPostgres(CatalogSearchContract.renamingAPopChangesWhatFindsIt)
+    }
+
+    @Test func eachHitCarriesItsNewestSale() throws {
+        try onPostgres(CatalogSearchContract.eachHitCarriesItsNewestSale)
+    }
+}

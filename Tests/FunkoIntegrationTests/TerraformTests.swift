@@ -68,10 +68,12 @@ import Testing
 
     /// `terraform apply` against moto, the result read back with botocore, then `terraform destroy`.
     ///
-    /// Two moto servers: the shared one checks signatures; Lambda, API Gateway v2 and IAM use the
-    /// open one, because moto 5.2.1 cannot verify the signature of a GET without a query string
-    /// (it verifies the headers as if they were the body; `lambdaAndAPIGatewayReadsNeedTheOpenServer`
-    /// proves it) and Lambda's CreateFunction looks its role up in the same server's IAM.
+    /// Two moto servers: the shared one checks signatures; Lambda, API Gateway v2, CloudFront, IAM
+    /// and S3 use the open one, because moto 5.2.1 cannot verify the signature of a GET without a
+    /// query string (it verifies the headers as if they were the body;
+    /// `lambdaAndAPIGatewayReadsNeedTheOpenServer` proves it) nor S3's ListObjectVersions (which
+    /// deleting the web app's files needs), and Lambda's CreateFunction looks its role up in the
+    /// same server's IAM. S3 signing is checked against the signed server by AWSTests.
     ///
     /// Not created in moto: the Application Auto Scaling target and policy (enable_autoscaling =
     /// false): moto 5.2 lacks Application Auto Scaling's ListTagsForResource, which the provider
@@ -127,6 +129,8 @@ import Testing
         database_url             = "\(Self.databaseURL)"
         sagemaker_model_key      = "models/v1/model.tar.gz"
         enable_autoscaling       = false
+        create_web_headers_policy = false
+        web_dir                  = "\(packageRoot)/web"
         alarm_email              = "ops@example.com"
         force_destroy            = true
         kms_deletion_window_days = 7
@@ -156,16 +160,22 @@ import Testing
         let apiID = String(apiURL.dropFirst("https://".count).prefix { $0 != "." })
         #expect(outputs["endpoint_name"]?.value.string == "\(prefix)-endpoint")
         #expect(outputs["bucket_name"]?.value.string == "\(prefix)-artifacts-123456789012-us-east-1")
+        let webURL = try #require(outputs["web_url"]?.value.string)
 
         var checkEnv = env
         checkEnv["MOTO_ENDPOINT"] = signed.endpoint
         checkEnv["MOTO_OPEN_ENDPOINT"] = open.endpoint
+        let show = try tf.run(["show", "-json"], in: copy, env: env)
+        try #require(show.status == 0, "terraform show: \(show.stderr)")
+        try show.stdout.write(toFile: tf.dir.file("state.json"), atomically: true, encoding: .utf8)
         let check = try runLogged(
-            Self.python, ["\(packageRoot)/Tests/python/terraform_moto_check.py", prefix, apiID],
+            Self.python,
+            ["\(packageRoot)/Tests/python/terraform_moto_check.py", prefix, apiID, tf.dir.file("state.json")],
             cwd: tf.dir.path, env: checkEnv, output: tf.dir.file("check"))
         try #require(check.status == 0, "reading the stack back: \(check.stderr)")
         let facts = try JSON.decode(JSONValue.self, from: Array(check.stdout.utf8))
         Self.verify(facts, prefix: prefix)
+        Self.verifyWebApp(facts["web"], prefix: prefix, apiURL: apiURL, webURL: webURL)
         // The URL reached SSM as a write-only value: decrypted there, absent from the state.
         #expect(facts["parameter"]?["value"]?.string == Self.databaseURL)
         let state = try tf.run(["state", "pull"], in: copy, env: env)
@@ -216,20 +226,72 @@ import Testing
 
     // MARK: What the stack must look like
 
+    /// The web app's stack: a private bucket that only the distribution reads, each file with its
+    /// content type, config.js naming the API, the distribution (HTTPS only, index.html, security
+    /// headers) behind its origin access control, and the API answering CORS for it alone.
+    static func verifyWebApp(_ web: JSONValue?, prefix: String, apiURL: String, webURL: String) {
+        let block = web?["public_access_block"]
+        for key in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] {
+            #expect(block?[key] == .bool(true), "web bucket \(key)")
+        }
+        let statements = web?["policy"]?["Statement"]?.array ?? []
+        #expect(statements.count == 1)
+        #expect(statements.first?["Principal"]?["Service"]?.string == "cloudfront.amazonaws.com")
+        #expect(statements.first?["Action"]?.string == "s3:GetObject")
+        let distribution = web?["distribution"]
+        #expect(
+            statements.first?["Condition"]?["StringEquals"]?["AWS:SourceArn"]?.string
+                == distribution?["arn"]?.string)
+        let objects = web?["objects"]?.object ?? [:]
+        for (key, type) in [
+            "index.html": "text/html; charset=utf-8", "js/app.js": "text/javascript; charset=utf-8",
+            "js/pages/pop.js": "text/javascript; charset=utf-8", "css/app.css": "text/css; charset=utf-8",
+            "favicon.svg": "image/svg+xml", "vendor/chart.js/chart.min.js": "text/javascript; charset=utf-8",
+            "config.js": "text/javascript; charset=utf-8",
+        ] {
+            #expect(
+                objects[key]?["content_type"]?.string == type, "\(key): \(objects[key].map { "\($0)" } ?? "missing")")
+        }
+        #expect(objects["index.html"]?["cache_control"]?.string == "no-cache")
+        #expect(objects["config.js"]?["cache_control"]?.string == "no-cache")
+        #expect(objects["js/app.js"]?["cache_control"]?.string == "public, max-age=300")
+        #expect(objects.keys.allSatisfy { !$0.hasSuffix(".md") && !$0.hasPrefix(".") }, "\(objects.keys.sorted())")
+        #expect(web?["config_js"]?.string?.contains(#"window.FUNKO_CONFIG = { apiBase: "\#(apiURL)" };"#) == true)
+        #expect(distribution?["default_root_object"]?.string == "index.html")
+        #expect(distribution?["viewer_protocol_policy"]?.string == "redirect-to-https")
+        #expect(
+            distribution?["origin_domain"]?.string == "\(prefix)-web-123456789012-us-east-1.s3.us-east-1.amazonaws.com")
+        // The managed SecurityHeadersPolicy here (moto lacks the API for the stack's own one).
+        #expect(distribution?["response_headers_policy"]?.string == "67f7725c-6f97-4210-82d7-5512b31e9d03")
+        #expect(webURL == "https://\(distribution?["domain"]?.string ?? "")")
+        let control = web?["origin_access_control"]
+        #expect(control?["OriginAccessControlOriginType"]?.string == "s3")
+        #expect(control?["SigningBehavior"]?.string == "always")
+        #expect(control?["SigningProtocol"]?.string == "sigv4")
+        #expect(control?["Id"] != nil)
+        #expect(web?["state_origin_access_control_id"] == control?["Id"])
+        let cors = web?["cors"]
+        #expect(cors?["AllowOrigins"]?.array?.map(\.string) == [webURL])
+        #expect(Set(cors?["AllowMethods"]?.array?.compactMap(\.string) ?? []) == ["GET", "POST", "OPTIONS"])
+        #expect(Set(cors?["AllowHeaders"]?.array?.compactMap(\.string) ?? []) == ["content-type", "accept"])
+        #expect(cors?["MaxAge"]?.number == 600)
+    }
+
     static func verify(_ facts: JSONValue, prefix: String) {
         func fn(_ name: String) -> String { "\(prefix)-\(name)" }
 
-        // The five routes of the HTTP API (docs/api.md), each onto the function Sources/FunkoHandlers
+        // The seven routes of the HTTP API (docs/api.md), each onto the function Sources/FunkoHandlers
         // serves it from.
         let routes = facts["routes"]?.object ?? [:]
         #expect(
             Set(routes.keys) == [
                 "GET /health", "GET /model/status", "POST /predict", "POST /predict/batch",
-                "GET /history/{funko_pop_id}",
+                "GET /history/{funko_pop_id}", "GET /pops", "GET /pops/{funko_pop_id}",
             ])
         for (route, function) in [
             "GET /health": "status", "GET /model/status": "status", "POST /predict": "predict",
             "POST /predict/batch": "predict-batch", "GET /history/{funko_pop_id}": "history",
+            "GET /pops": "history", "GET /pops/{funko_pop_id}": "history",
         ] {
             #expect(routes[route]?["function"]?.string == fn(function), "\(route)")
             #expect(routes[route]?["payload"]?.string == "2.0", "\(route)")
@@ -283,8 +345,10 @@ import Testing
         }
         #expect(sources("predict").count == 1, "\(sources("predict"))")
         #expect(sources("predict").first?.hasSuffix("/*/POST/predict") == true, "\(sources("predict"))")
-        #expect(sources("history").count == 1, "\(sources("history"))")
-        #expect(sources("history").first?.hasSuffix("/*/GET/history/*") == true, "\(sources("history"))")
+        #expect(
+            Set(sources("history").map { String($0.split(separator: "/", maxSplits: 2).last ?? "") }) == [
+                "GET/history/*", "GET/pops", "GET/pops/*",
+            ], "\(sources("history"))")
         #expect(
             Set(sources("status").map { String($0.split(separator: "/", maxSplits: 2).last ?? "") }) == [
                 "GET/health", "GET/model/status",

@@ -54,6 +54,12 @@ package struct SampleEvent: Sendable, CustomStringConvertible {
             file: "model-status.json", function: "status", status: 200,
             contains: [#""status":"ok""#, #""inference_mode":"embedded""#, #""baselines":{"#]),
         .init(
+            file: "pops-search.json", function: "history", status: 200,
+            contains: [#""pops":[{"#, #""character":"Black Widow""#, #""last_sale":{"price":"#, #""total":"#]),
+        .init(
+            file: "pop.json", function: "history", status: 200,
+            contains: [#""funko_pop_id":"10001""#, #""funko_number":"#, #""release_date":""#, #""last_sale":"#]),
+        .init(
             file: "bad/predict-malformed-json.json", function: "predict", status: 400,
             contains: ["request body is not valid JSON"]),
         .init(
@@ -98,6 +104,12 @@ package struct SampleEvent: Sendable, CustomStringConvertible {
             file: "bad/predict-batch-empty.json", function: "predict-batch", status: 400,
             contains: ["funko_pop_ids must hold 1 to 100 ids (got 0)"]),
         .init(
+            file: "bad/pops-limit-out-of-range.json", function: "history", status: 400,
+            contains: [#"limit must be an integer from 1 to 50 (got \"51\")"#, #""field":"limit""#]),
+        .init(
+            file: "bad/pop-unknown.json", function: "history", status: 404,
+            contains: [#"unknown funko_pop_id \"99999\""#]),
+        .init(
             file: "bad/history-unknown-pop.json", function: "history", status: 404,
             contains: [#"unknown funko_pop_id \"99999\""#]),
         .init(
@@ -121,7 +133,7 @@ package struct SampleEvent: Sendable, CustomStringConvertible {
         switch function {
         case "predict": [.predict]
         case "predict-batch": [.predictBatch]
-        case "history": [.history]
+        case "history": [.history, .pops, .pop]
         default: [.modelStatus, .health]
         }
     }

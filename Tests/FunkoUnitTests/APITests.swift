@@ -60,13 +60,17 @@ import Testing
     @Test func idsWithControlCharactersAreRefusedByName() throws {
         #expect(
             throws: FunkoError.badRequest(
-                #"funko_pop_id contains a control character (U+0000): ids are printable text such as "10001""#)
+                #"funko_pop_id contains a control character (U+0000): ids are printable text such as "10001""#,
+                field: "funko_pop_id")
         ) { try JSON.decode(PredictRequest.self, from: #"{"funko_pop_id":"10001\u0000"}"#).validated() }
         #expect(
             throws: FunkoError.badRequest(
-                #"funko_pop_ids[1] contains a control character (U+001B): ids are printable text such as "10001""#)
+                #"funko_pop_ids[1] contains a control character (U+001B): ids are printable text such as "10001""#,
+                field: "funko_pop_ids")
         ) { try JSON.decode(BatchPredictRequest.self, from: #"{"funko_pop_ids":["10001","10002\u001b"]}"#).validated() }
-        #expect(throws: FunkoError.badRequest("funko_pop_id is 129 bytes long; ids are at most 128")) {
+        #expect(
+            throws: FunkoError.badRequest("funko_pop_id is 129 bytes long; ids are at most 128", field: "funko_pop_id")
+        ) {
             try PredictRequest(funkoPopID: String(repeating: "9", count: 129)).validated()
         }
         #expect(try PredictRequest(funkoPopID: "Funko Pop! #10001 ü").validated().ids == ["Funko Pop! #10001 ü"])

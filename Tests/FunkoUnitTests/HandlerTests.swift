@@ -139,4 +139,90 @@ import Testing
         #expect(encoded.contains(#""isBase64Encoded":true"#))
         #expect(try HTTPResult.decode(Array(encoded.utf8)).body == [0xFF, 0x00, 0x10])
     }
+
+    /// A browser on an allowed origin gets CORS answers: preflights name the route's methods, and
+    /// answers carry the origin back; every other origin gets no CORS header and a 403 preflight.
+    @Test func corsAnswersOnlyTheConfiguredOrigins() throws {
+        var configuration = try HandlerFixture.shared.configuration
+        configuration.corsOrigins = ["https://app.example.com"]
+        let history = try HandlerFixture.shared.function("history", configuration: configuration)
+        func send(_ method: String, _ path: String, _ headers: [String: String]) throws -> HTTPResult {
+            let event = try HTTPEvent(method: method, path: path, headers: headers).encodedV2(requestID: "r", time: 0)
+            return try HTTPResult.decode(try history.handle(event, context: testContext()))
+        }
+        let preflight = try send(
+            "OPTIONS", "/pops",
+            [
+                "origin": "https://app.example.com", "access-control-request-method": "GET",
+                "access-control-request-headers": "content-type",
+            ])
+        #expect(preflight.status == 204)
+        #expect(preflight.body.isEmpty)
+        #expect(preflight.headers["access-control-allow-origin"] == "https://app.example.com")
+        #expect(preflight.headers["access-control-allow-methods"] == "GET, OPTIONS")
+        #expect(preflight.headers["access-control-allow-headers"] == "content-type, accept")
+        #expect(preflight.headers["access-control-max-age"] == "600")
+        #expect(preflight.headers["vary"] == "origin")
+
+        let get = try send("GET", "/pops/10001", ["origin": "https://app.example.com"])
+        #expect(get.status == 200)
+        #expect(get.headers["access-control-allow-origin"] == "https://app.example.com")
+        #expect(get.headers["access-control-expose-headers"] == "x-request-id")
+
+        let stranger = try send(
+            "OPTIONS", "/pops", ["origin": "https://evil.example", "access-control-request-method": "GET"])
+        #expect(stranger.status == 403)
+        #expect(stranger.headers["access-control-allow-origin"] == nil)
+        #expect(String(decoding: stranger.body, as: UTF8.self).contains("origin https://evil.example may not call"))
+        let strangerGet = try send("GET", "/pops/10001", ["origin": "https://evil.example"])
+        #expect(strangerGet.status == 200)
+        #expect(strangerGet.headers["access-control-allow-origin"] == nil)
+        let unknownPath = try send(
+            "OPTIONS", "/nowhere", ["origin": "https://app.example.com", "access-control-request-method": "GET"])
+        #expect(unknownPath.status == 404)
+
+        // Without configured origins (the default) there is no CORS at all.
+        let plain = try HandlerFixture.shared.function("history")
+        let event = try HTTPEvent(method: "GET", path: "/pops/10001", headers: ["origin": "https://app.example.com"])
+            .encodedV2(requestID: "r", time: 0)
+        let answer = try HTTPResult.decode(try plain.handle(event, context: testContext()))
+        #expect(answer.status == 200)
+        #expect(answer.headers["access-control-allow-origin"] == nil)
+    }
+
+    @Test func corsOriginsAreExactOriginsNeverAWildcard() throws {
+        let c = try AppConfiguration.fromEnvironment([
+            "CORS_ALLOWED_ORIGINS": " https://a.example.com, http://localhost:8000 "
+        ])
+        #expect(c.corsOrigins == ["https://a.example.com", "http://localhost:8000"])
+        for bad in ["*", "https://*.example.com", "https://a.example.com/app", "ftp://a.example.com", "https://"] {
+            #expect(throws: FunkoError.self, "\(bad)") {
+                try AppConfiguration.fromEnvironment(["CORS_ALLOWED_ORIGINS": bad])
+            }
+        }
+    }
+
+    /// Every validation error names its field, so the web app can show it next to the control.
+    @Test func errorsNameTheirField() throws {
+        let predict = try HandlerFixture.shared.function("predict")
+        for (body, field) in [
+            (#"{"funko_pop_id":"10001","future_days":400}"#, "future_days"),
+            (#"{"funko_pop_id":"10001","condition":"shiny"}"#, "condition"),
+            (#"{"funko_pop_id":"10001","marketplace":"moon"}"#, "marketplace"),
+            (#"{"condition":"mint"}"#, "funko_pop_id"),
+            (#"{"funko_pop_id":"10001","future_days":"soon"}"#, "future_days"),
+        ] {
+            let event = try HTTPEvent(method: "POST", path: "/predict", body: Array(body.utf8))
+                .encodedV2(requestID: "r", time: 0)
+            let answer = try HTTPResult.decode(try predict.handle(event, context: testContext()))
+            #expect(answer.status == 400, "\(body)")
+            let error = try JSON.decode(ErrorBody.self, from: answer.body).error
+            #expect(error.field == field, "\(body): \(error.message)")
+        }
+        let history = try HandlerFixture.shared.function("history")
+        let event = try HTTPEvent(method: "GET", path: "/history/10001", query: ["days": "0"])
+            .encodedV2(requestID: "r", time: 0)
+        let answer = try HTTPResult.decode(try history.handle(event, context: testContext()))
+        #expect(try JSON.decode(ErrorBody.self, from: answer.body).error.field == "days")
+    }
 }

@@ -1,10 +1,9 @@
 """Reads back what `terraform apply` created in moto, through the AWS APIs, for TerraformTests.swift.
 
-Usage: terraform_moto_check.py PREFIX API_ID
+Usage: terraform_moto_check.py PREFIX API_ID STATE_JSON (`terraform show -json`)
 Environment: MOTO_ENDPOINT (signature-checking server), MOTO_OPEN_ENDPOINT (the server Lambda,
-API Gateway v2 and IAM went to: moto 5.2.1 cannot verify the signature of a GET without a query
-string, see infrastructure/terraform/tests/moto_override.tf.example), AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY.
+API Gateway v2, CloudFront, IAM and S3 went to: moto 5.2.1 cannot verify some signed requests, see
+infrastructure/terraform/tests/moto_override.tf.example), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 
 Prints one JSON object of facts; the Swift test makes the assertions.
 """
@@ -27,7 +26,7 @@ lam = client("lambda", open_)
 iam = client("iam", open_)
 events = client("events", signed)
 cloudwatch = client("cloudwatch", signed)
-s3 = client("s3", signed)
+s3 = client("s3", open_)
 ssm = client("ssm", signed)
 sagemaker = client("sagemaker", signed)
 logs = client("logs", signed)
@@ -141,5 +140,41 @@ try:
                          "variants": [{"name": v["VariantName"], "instance_type": v["InstanceType"]} for v in config["ProductionVariants"]]}
 except sagemaker.exceptions.ClientError:
     facts["endpoint"] = None
+
+# The web app: its bucket, its files' content types and config.js, the CloudFront distribution and
+# its origin access control, and the API's CORS configuration. moto keeps the distribution but
+# drops the origin's OriginAccessControlId, so the link between them is read from Terraform's
+# state (`terraform show -json`, the third argument).
+cloudfront = client("cloudfront", open_)
+web_bucket = f"{prefix}-web-123456789012-us-east-1"
+objects = {}
+for o in s3.list_objects_v2(Bucket=web_bucket).get("Contents", []):
+    head = s3.head_object(Bucket=web_bucket, Key=o["Key"])
+    objects[o["Key"]] = {"content_type": head["ContentType"], "cache_control": head.get("CacheControl")}
+state = json.load(open(sys.argv[3]))
+state_distribution = next(
+    r["values"] for r in state["values"]["root_module"]["resources"] if r["address"] == "aws_cloudfront_distribution.web")
+state_origin = state_distribution["origin"][0]
+distribution = cloudfront.get_distribution(Id=state_distribution["id"])["Distribution"]
+config = distribution["DistributionConfig"]
+controls = cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])
+control = next((c for c in controls if c["Name"] == f"{prefix}-web"), None)
+facts["web"] = {
+    "public_access_block": s3.get_public_access_block(Bucket=web_bucket)["PublicAccessBlockConfiguration"],
+    "policy": json.loads(s3.get_bucket_policy(Bucket=web_bucket)["Policy"]),
+    "objects": objects,
+    "config_js": s3.get_object(Bucket=web_bucket, Key="config.js")["Body"].read().decode(),
+    "distribution": {
+        "id": distribution["Id"], "arn": distribution["ARN"], "domain": distribution["DomainName"],
+        "comment": config.get("Comment"),
+        "default_root_object": config.get("DefaultRootObject"),
+        "viewer_protocol_policy": config["DefaultCacheBehavior"]["ViewerProtocolPolicy"],
+        "response_headers_policy": config["DefaultCacheBehavior"].get("ResponseHeadersPolicyId"),
+        "origin_domain": config["Origins"]["Items"][0]["DomainName"],
+    },
+    "origin_access_control": control,
+    "state_origin_access_control_id": state_origin.get("origin_access_control_id"),
+    "cors": apigw.get_api(ApiId=api_id).get("CorsConfiguration"),
+}
 
 print(json.dumps(facts, indent=1, sort_keys=True))

@@ -41,6 +41,7 @@ resource "aws_s3_bucket" "web" {
   #checkov:skip=CKV_AWS_144:Cross-region replication of files that terraform apply uploads again from the repository.
   #checkov:skip=CKV2_AWS_62:Nothing consumes events of the app's bucket.
   #checkov:skip=CKV2_AWS_61:Old versions are expired by the lifecycle rule below (checkov reads only current-version rules).
+  #checkov:skip=CKV_AWS_145:Public web assets: SSE-S3 lets CloudFront's origin access control read them without a KMS grant.
   bucket        = "${local.prefix}-web-${local.account_id}-${local.region}"
   force_destroy = true # only files that terraform apply uploads from web/
 }
@@ -68,7 +69,6 @@ resource "aws_s3_bucket_versioning" "web" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "web" {
-  #checkov:skip=CKV_AWS_145:Public web assets: SSE-S3 lets CloudFront's origin access control read them without a KMS grant.
   bucket = aws_s3_bucket.web.id
   rule {
     apply_server_side_encryption_by_default {
