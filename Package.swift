@@ -77,7 +77,9 @@ let package = Package(
         // The retrain-trigger function: schedules, manual runs and training-job events.
         .target(
             name: "RetrainHandler",
-            dependencies: ["FunkoApp", "FunkoCore", "FunkoHandlers", "FunkoRetrain", "LambdaEvents", "LambdaRuntime"]),
+            dependencies: [
+                "FunkoApp", "FunkoCore", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "LambdaEvents", "LambdaRuntime",
+            ]),
         .executableTarget(name: "predict", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "predict-batch", dependencies: ["FunkoHandlers", "LambdaRuntime"]),
         .executableTarget(name: "history", dependencies: ["FunkoHandlers", "LambdaRuntime"]),

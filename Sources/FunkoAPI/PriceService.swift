@@ -158,9 +158,10 @@ public final class PriceService {
 
     /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode.
     public func status(
-        inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used")
+        inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used"),
+        now: EpochSeconds = Time.now()
     ) throws -> ModelStatus {
-        let counts = try? store.counts()
+        let counts = (try? store.counts())?.aged(now: now)
         guard let m = model?.metadata else {
             return ModelStatus(
                 status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,

@@ -187,16 +187,18 @@ public final class App {
         }
     }
 
-    public func status(logger: Logger) throws -> ModelStatus {
+    public func status(logger: Logger, now: EpochSeconds = Time.now()) throws -> ModelStatus {
         try service(logger: logger).status(
-            inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus())
+            inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus(), now: now)
     }
 
-    /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService.
-    public func health(logger: Logger) -> HealthResponse {
+    /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService; with how
+    /// old the newest sale is.
+    public func health(logger: Logger, now: EpochSeconds = Time.now()) -> HealthResponse {
         var checks: [String: String] = [:]
+        var age: Double?
         do {
-            _ = try store.counts()
+            age = try store.counts().aged(now: now).ageHours
             checks["database"] = "ok"
         } catch { checks["database"] = "\(error)" }
         let m = currentModel(logger: logger)
@@ -207,7 +209,7 @@ public final class App {
         }
         return HealthResponse(
             status: checks.values.allSatisfy { $0 == "ok" } ? "ok" : "unavailable", checks: checks,
-            modelVersion: m?.metadata.version)
+            modelVersion: m?.metadata.version, dataAgeHours: age)
     }
 }
 

@@ -272,10 +272,20 @@ public struct CatalogCounts: Codable, Equatable, Sendable {
     public var sales: Int
     public var firstSale: String?
     public var lastSale: String?
+    /// Hours from the newest sale to the time of the answer: how fresh the data is.
+    public var ageHours: Double?
     enum CodingKeys: String, CodingKey {
         case pops, sales
         case firstSale = "first_sale"
         case lastSale = "last_sale"
+        case ageHours = "age_hours"
+    }
+
+    /// These counts with `ageHours` as of `now` (nil without sales).
+    public func aged(now: EpochSeconds) -> CatalogCounts {
+        var c = self
+        c.ageHours = lastSale.flatMap(Time.parseISO8601).map { (Double(now - $0) / 36).rounded() / 100 }
+        return c
     }
     public init(pops: Int, sales: Int, firstSale: String?, lastSale: String?) {
         self.pops = pops
@@ -342,14 +352,18 @@ public struct HealthResponse: Codable, Equatable, Sendable {
     public var status: String
     public var checks: [String: String]
     public var modelVersion: String?
+    /// Hours since the newest sale in the store (nil when the store has none or is unreachable).
+    public var dataAgeHours: Double?
     enum CodingKeys: String, CodingKey {
         case status, checks
         case modelVersion = "model_version"
+        case dataAgeHours = "data_age_hours"
     }
-    public init(status: String, checks: [String: String], modelVersion: String?) {
+    public init(status: String, checks: [String: String], modelVersion: String?, dataAgeHours: Double? = nil) {
         self.status = status
         self.checks = checks
         self.modelVersion = modelVersion
+        self.dataAgeHours = dataAgeHours
     }
 }
 

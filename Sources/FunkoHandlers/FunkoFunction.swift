@@ -12,8 +12,10 @@ public final class FunkoFunction: LambdaHandler {
     public let app: App
     /// For tests and `funko serve`: the clock the answers use.
     public var clock: () -> EpochSeconds = { Time.now() }
-    /// EMF lines for every invocation: latency, errors, predicted prices, drift.
+    /// EMF lines for every invocation: latency, errors, predicted prices, drift, data age.
     public var metrics: MetricsLogger
+    /// What this invocation measured besides the served predictions (the data age of a health check).
+    private var measured: [MetricsLogger.Metric] = []
 
     public init(routes: [Route], app: App) {
         self.routes = routes
@@ -44,14 +46,15 @@ public final class FunkoFunction: LambdaHandler {
     /// The metric line of one invocation (HTTP status, or the function error's status), with
     /// the predicted prices and the drift check of what it served.
     func emitMetrics(started: Double, status: Int?, context: LambdaContext) {
-        var list: [MetricsLogger.Metric] = []
+        var list = measured
+        measured = []
         var properties: [String: JSONValue] = [:]
         if let served = app.takeServed() {
-            list.append(.init("PredictedPrice", values: served.prices))
+            list.append(.init(.predictedPrice, values: served.prices))
             if let d = served.drift {
                 list += [
-                    .init("PredictionPSI", d.predictionPSI), .init("MaxFeaturePSI", d.maxFeaturePSI),
-                    .init("DriftDetected", d.drifted ? 1 : 0, .count),
+                    .init(.predictionPSI, d.predictionPSI), .init(.maxFeaturePSI, d.maxFeaturePSI),
+                    .init(.driftDetected, d.drifted ? 1 : 0, .count),
                 ]
                 properties["driftedFeatures"] = .array(d.driftedFeatures.map(JSONValue.string))
                 properties["driftRows"] = .number(Double(d.rows))
@@ -184,10 +187,10 @@ public final class FunkoFunction: LambdaHandler {
         let now = clock()
         switch route {
         case .health:
-            let h = app.health(logger: context.logger)
+            let h = health(context: context)
             return try json(h.status == "ok" ? 200 : 503, h, context: context)
         case .modelStatus:
-            return try json(200, try app.status(logger: context.logger), context: context)
+            return try json(200, try app.status(logger: context.logger, now: now), context: context)
         case .predict:
             let query = try RequestBody.decode(
                 PredictRequest.self, request.body,
@@ -272,8 +275,8 @@ public final class FunkoFunction: LambdaHandler {
         case .health, .modelStatus:
             let action = (try? JSON.decode(ActionRequest.self, from: body))?.action ?? "status"
             switch action {
-            case "health": return try RequestBody.encode(app.health(logger: context.logger))
-            case "status": return try RequestBody.encode(try app.status(logger: context.logger))
+            case "health": return try RequestBody.encode(health(context: context))
+            case "status": return try RequestBody.encode(try app.status(logger: context.logger, now: now))
             default: throw FunkoError.badRequest("action \"\(action)\" is not supported here: use health or status")
             }
         case nil:
@@ -282,6 +285,13 @@ public final class FunkoFunction: LambdaHandler {
     }
 
     // MARK: Helpers
+
+    /// The health check, and the data age it saw for the metric line (the freshness alarm's input).
+    func health(context: LambdaContext) -> HealthResponse {
+        let h = app.health(logger: context.logger, now: clock())
+        if let age = h.dataAgeHours { measured.append(.init(.dataAgeHours, age)) }
+        return h
+    }
 
     func json<T: Encodable>(_ status: Int, _ value: T, context: LambdaContext) throws -> HTTPResult {
         HTTPResult(

@@ -1,8 +1,8 @@
 import FunkoCore
 
 /// CloudWatch embedded metric format (EMF): a JSON log line that CloudWatch Logs turns into
-/// metrics, with no API call and no extra latency. Namespace `FunkoPrice`, one dimension
-/// `Function`; the alarms in infrastructure/terraform read these names.
+/// metrics, with no API call and no extra latency. Namespace `FunkoPrice`, dimension `Function`
+/// (and more where a line names them); the names are `MetricName`'s.
 public struct MetricsLogger: Sendable {
     public enum Unit: String, Sendable {
         case milliseconds = "Milliseconds"
@@ -10,16 +10,16 @@ public struct MetricsLogger: Sendable {
         case none = "None"
     }
     public struct Metric: Sendable {
-        public var name: String
+        public var name: MetricName
         /// One value, or up to 100 (EMF's limit) for a batch.
         public var values: [Double]
         public var unit: Unit
-        public init(_ name: String, _ value: Double, _ unit: Unit = .none) {
+        public init(_ name: MetricName, _ value: Double, _ unit: Unit = .none) {
             self.name = name
             values = [value]
             self.unit = unit
         }
-        public init(_ name: String, values: [Double], _ unit: Unit = .none) {
+        public init(_ name: MetricName, values: [Double], _ unit: Unit = .none) {
             self.name = name
             self.values = Array(values.prefix(100))
             self.unit = unit
@@ -37,8 +37,10 @@ public struct MetricsLogger: Sendable {
     }
 
     /// One line for `metrics`, plus `properties` as searchable fields that are not metrics.
+    /// `dimensions` adds a second dimension set (Function and these) beside Function alone.
     public func emit(
-        _ metrics: [Metric], properties: [String: JSONValue] = [:], at milliseconds: Int64 = Time.nowMilliseconds()
+        _ metrics: [Metric], properties: [String: JSONValue] = [:], dimensions: [String: String] = [:],
+        at milliseconds: Int64 = Time.nowMilliseconds()
     ) {
         let metrics = metrics.filter { !$0.values.isEmpty }
         guard !metrics.isEmpty else { return }
@@ -48,15 +50,19 @@ public struct MetricsLogger: Sendable {
             "CloudWatchMetrics": .array([
                 .object([
                     "Namespace": .string(Self.namespace),
-                    "Dimensions": .array([.array([.string("Function")])]),
+                    "Dimensions": .array(
+                        [.array([.string("Function")])]
+                            + (dimensions.isEmpty
+                                ? [] : [.array(([("Function")] + dimensions.keys.sorted()).map(JSONValue.string))])),
                     "Metrics": .array(
-                        metrics.map { .object(["Name": .string($0.name), "Unit": .string($0.unit.rawValue)]) }),
+                        metrics.map { .object(["Name": .string($0.name.rawValue), "Unit": .string($0.unit.rawValue)]) }),
                 ])
             ]),
         ])
         line["Function"] = .string(function)
+        for (k, v) in dimensions { line[k] = .string(v) }
         for m in metrics {
-            line[m.name] = m.values.count == 1 ? .number(m.values[0]) : .array(m.values.map(JSONValue.number))
+            line[m.name.rawValue] = m.values.count == 1 ? .number(m.values[0]) : .array(m.values.map(JSONValue.number))
         }
         if let text = try? JSON.encode(line) { sink(text) }
     }
@@ -66,16 +72,17 @@ extension MetricsLogger {
     /// The line every invocation emits: its latency and whether it failed (5xx, or a function
     /// error) or was refused (4xx), with `extra` metrics and `properties` beside them.
     public func emitInvocation(
-        started: Double, status: Int, requestID: String, extra: [Metric] = [], properties: [String: JSONValue] = [:]
+        started: Double, status: Int, requestID: String, extra: [Metric] = [], properties: [String: JSONValue] = [:],
+        dimensions: [String: String] = [:]
     ) {
         var line = properties
         line["requestId"] = .string(requestID)
         line["status"] = .number(Double(status))
         emit(
             [
-                Metric("Latency", ((Time.monotonic() - started) * 100_000).rounded() / 100, .milliseconds),
-                Metric("Errors", status >= 500 ? 1 : 0, .count),
-                Metric("ClientErrors", (400..<500).contains(status) ? 1 : 0, .count),
-            ] + extra, properties: line)
+                Metric(.latency, ((Time.monotonic() - started) * 100_000).rounded() / 100, .milliseconds),
+                Metric(.errors, status >= 500 ? 1 : 0, .count),
+                Metric(.clientErrors, (400..<500).contains(status) ? 1 : 0, .count),
+            ] + extra, properties: line, dimensions: dimensions)
     }
 }

@@ -1,6 +1,7 @@
 import FunkoApp
 import FunkoCore
 import FunkoHandlers
+import FunkoModel
 import FunkoRetrain
 import LambdaEvents
 import LambdaRuntime
@@ -12,7 +13,10 @@ public final class RetrainFunction: LambdaHandler {
     public let app: App
     /// For tests: the clock the decisions use.
     public var clock: () -> EpochSeconds = { Time.now() }
-    /// One EMF line per invocation: latency and errors.
+    /// The hyperparameters of the candidates it trains (tests train small ones).
+    public var training = TrainingConfig()
+    /// One EMF line per invocation: latency, errors, what the run decided (dimension Trigger:
+    /// schedule, job or manual), the candidate's and champion's MAE, and the data age.
     public var metrics: MetricsLogger
 
     public init(app: App) {
@@ -30,7 +34,13 @@ public final class RetrainFunction: LambdaHandler {
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let started = Time.monotonic()
         var status = 200
-        defer { metrics.emitInvocation(started: started, status: status, requestID: context.requestID) }
+        var measured: [MetricsLogger.Metric] = []
+        var dimensions: [String: String] = [:]
+        defer {
+            metrics.emitInvocation(
+                started: started, status: status, requestID: context.requestID, extra: measured,
+                dimensions: dimensions)
+        }
         do {
             let parsed = try LambdaEvent.parse(event)
             if case .http(let request) = parsed {
@@ -41,11 +51,46 @@ public final class RetrainFunction: LambdaHandler {
                 status = error.status
                 return try FunkoFunction.errorResult(error, context: context).encoded(for: request.format)
             }
-            return try RequestBody.encode(logged(try outcome(of: parsed, context: context), context: context))
+            dimensions["Trigger"] = Self.trigger(of: parsed)
+            let outcome = logged(try outcome(of: parsed, context: context), context: context)
+            measured = Self.metrics(of: outcome.status, outcome: outcome) + dataAge()
+            return try RequestBody.encode(outcome)
         } catch {
             status = (error as? FunkoError)?.status ?? 500
+            // A run that was asked for and broke down failed; a malformed event is no run.
+            if dimensions["Trigger"] != nil { measured = Self.metrics(of: .trainingFailed, outcome: nil) + dataAge() }
             throw error
         }
+    }
+
+    /// What started the run, as the metrics' Trigger dimension: the weekly schedule, a training
+    /// job's end (of a run the schedule or a person started), or a person.
+    static func trigger(of event: LambdaEvent) -> String {
+        switch event {
+        case .eventBridge(let e) where e.detailType == TrainingJobEvent.detailType: "job"
+        case .eventBridge(let e) where e.isSchedule: "schedule"
+        default: "manual"
+        }
+    }
+
+    /// 1 for the run's outcome, 0 for the other three; the MAEs when the run scored a candidate.
+    /// Runs that only started or are still waiting for a training job decided nothing yet.
+    static func metrics(of status: RetrainOutcome.Status, outcome: RetrainOutcome?) -> [MetricsLogger.Metric] {
+        let decided: [RetrainOutcome.Status: MetricName] = [
+            .promoted: .retrainPromoted, .keptChampion: .retrainKeptChampion, .rejectedData: .retrainRefused,
+            .trainingFailed: .retrainFailed,
+        ]
+        guard decided[status] != nil else { return [] }
+        var list = decided.map { MetricsLogger.Metric($0.value, $0.key == status ? 1 : 0, .count) }
+        if let mae = outcome?.metrics?.mae { list.append(.init(.candidateMAE, mae)) }
+        if let mae = outcome?.championMAE { list.append(.init(.championMAE, mae)) }
+        return list
+    }
+
+    /// Hours since the newest sale, as every run sees the store (nil when the store cannot say).
+    func dataAge() -> [MetricsLogger.Metric] {
+        guard let age = try? app.store.counts().aged(now: clock()).ageHours else { return [] }
+        return [.init(.dataAgeHours, age)]
     }
 
     func outcome(of event: LambdaEvent, context: LambdaContext) throws -> RetrainOutcome {
@@ -55,7 +100,7 @@ public final class RetrainFunction: LambdaHandler {
             context.logger.info(
                 "training job state change",
                 ["trainingJob": .string(job.name), "jobStatus": .string(job.status), "eventId": .string(e.id)])
-            return try app.retrainService().complete(job: job.name, now: clock())
+            return try retrainService().complete(job: job.name, now: clock())
         case .eventBridge(let e):
             context.logger.info(
                 "retraining", ["trigger": .string(e.isSchedule ? "schedule" : e.detailType), "eventId": .string(e.id)])
@@ -74,7 +119,13 @@ public final class RetrainFunction: LambdaHandler {
     }
 
     func retrain(force: Bool, context: LambdaContext) throws -> RetrainOutcome {
-        try app.retrainService().run(now: clock(), force: force) { context.logger.info($0) }
+        try retrainService().run(now: clock(), force: force) { context.logger.info($0) }
+    }
+
+    func retrainService() throws -> RetrainService {
+        var service = try app.retrainService()
+        service.config = training
+        return service
     }
 
     func logged(_ outcome: RetrainOutcome, context: LambdaContext) -> RetrainOutcome {

@@ -107,7 +107,9 @@ import Testing
     }
 
     static func emulator(_ handler: String, _ command: [String]) async throws -> LambdaEmulator {
-        let e = LambdaEmulator(.init(command: command, port: 0, timeout: 120, functionName: handler))
+        // Retraining trains a full model (up to 2,000 rounds): minutes on a busy two-core machine.
+        let e = LambdaEmulator(
+            .init(command: command, port: 0, timeout: handler == "retrain-trigger" ? 900 : 120, functionName: handler))
         try await e.start()
         return e
     }

@@ -3,6 +3,7 @@ import FunkoTestSupport
 import Testing
 
 @testable import FunkoCore
+@testable import LambdaRuntime
 
 /// infrastructure/terraform, the AWS deployment, through the real terraform binary: formatted and valid
 /// offline, nothing unsuppressed under checkov, and applied to the moto server, read back through
@@ -81,7 +82,7 @@ import Testing
     /// SageMaker model, endpoint configuration and endpoint included, is created.
     static let databaseURL = "postgresql://funko:not-a-secret@db.example.com:5432/postgres?sslmode=require"
 
-    @Test(.timeLimit(.minutes(5))) func appliesToMotoReadsBackAndDestroys() throws {
+    @Test(.timeLimit(.minutes(15))) func appliesToMotoReadsBackAndDestroys() throws {
         let started = Date()
         let tf = try Terraform()
         let copy = try tf.copyModule()
@@ -183,6 +184,21 @@ import Testing
         #expect(state.stdout.contains("aws_ssm_parameter"))
         #expect(!state.stdout.contains("not-a-secret"))
 
+        // Without SageMaker hosting the endpoint's alarms go with it (a plan on the applied state).
+        let off = try tf.run(
+            [
+                "plan", "-refresh=false", "-input=false", "-no-color", "-var-file=moto.tfvars", "-var",
+                "create_sagemaker_endpoint=false", "-var", "inference_mode=embedded", "-out=off.plan",
+            ], in: copy, env: env)
+        try #require(off.status == 0, "terraform plan without hosting: \(off.stderr)")
+        let offPlan = try tf.run(["show", "-json", "off.plan"], in: copy, env: env)
+        let changes = try JSON.decode(JSONValue.self, from: Array(offPlan.stdout.utf8))["resource_changes"]?.array ?? []
+        let endpointAlarms = changes.filter {
+            $0["address"]?.string?.hasPrefix("aws_cloudwatch_metric_alarm.endpoint[") == true
+        }
+        #expect(endpointAlarms.count == 3)
+        #expect(endpointAlarms.allSatisfy { $0["change"]?["actions"]?.array == [.string("delete")] })
+
         let destroy = try tf.run(
             ["destroy", "-auto-approve", "-input=false", "-no-color", "-var-file=moto.tfvars"], in: copy, env: env)
         destroyed = true
@@ -277,6 +293,76 @@ import Testing
         #expect(cors?["MaxAge"]?.number == 600)
     }
 
+    /// Operations: the endpoint's three alarms (this stack hosts one), the data-freshness alarm on
+    /// the status function's DataAgeHours, the retraining alarm on scheduled runs, the health-check
+    /// schedule, and a dashboard that names every metric of the list.
+    static func verifyOperations(_ facts: JSONValue, prefix: String) {
+        let alarms = facts["alarms"]
+        let endpoint = "\(prefix)-endpoint"
+        for (key, metric, statistic, threshold) in [
+            ("latency", "ModelLatency", "Average", 5_000_000.0), ("errors-4xx", "Invocation4XXErrors", "Sum", 5),
+            ("errors-5xx", "Invocation5XXErrors", "Sum", 0),
+        ] {
+            let alarm = alarms?["\(endpoint)-\(key)"]
+            #expect(alarm?["namespace"]?.string == "AWS/SageMaker", "\(key)")
+            #expect(alarm?["metric"]?.string == metric, "\(key)")
+            #expect(alarm?["statistic"]?.string == statistic, "\(key)")
+            #expect(alarm?["threshold"]?.number == threshold, "\(key)")
+            #expect(alarm?["period"]?.number == 300, "\(key)")
+            #expect(alarm?["dimensions"]?["EndpointName"]?.string == endpoint, "\(key)")
+            #expect(alarm?["dimensions"]?["VariantName"]?.string == "AllTraffic", "\(key)")
+        }
+        let freshness = alarms?["\(prefix)-data-freshness"]
+        #expect(freshness?["namespace"]?.string == "FunkoPrice")
+        #expect(freshness?["metric"]?.string == "DataAgeHours")
+        #expect(freshness?["threshold"]?.number == 48)
+        #expect(freshness?["comparison"]?.string == "GreaterThanThreshold")
+        #expect(freshness?["dimensions"]?["Function"]?.string == "\(prefix)-status")
+        #expect(freshness?["missing"]?.string == "breaching")
+        let retraining = alarms?["\(prefix)-retraining"]
+        #expect(retraining?["threshold"]?.number == 0)
+        let queries = retraining?["queries"]?.array ?? []
+        #expect(queries.first { $0["id"]?.string == "problems" }?["expression"]?.string?.contains("refused") == true)
+        let watched = Set(
+            queries.compactMap { q -> String? in
+                guard let m = q["metric"]?.string, let t = q["dimensions"]?["Trigger"]?.string else { return nil }
+                return "\(m)/\(t)"
+            })
+        #expect(watched == ["RetrainRefused/schedule", "RetrainFailed/schedule", "RetrainFailed/job"])
+        let health = facts["rules"]?["\(prefix)-health-check"]
+        #expect(health?["schedule"]?.string == "rate(15 minutes)")
+        #expect(
+            health?["targets"]?.array?.map { $0["arn"]?.string ?? "" } == [
+                "arn:aws:lambda:us-east-1:123456789012:function:\(prefix)-status"
+            ])
+
+        // One list of metric names: the dashboard and the alarms name exactly MetricName's.
+        let widgets = facts["dashboard"]?["widgets"]?.array ?? []
+        var onDashboard = Set<String>()
+        var namespaces = Set<String>()
+        for w in widgets {
+            for m in w["properties"]?["metrics"]?.array ?? [] {
+                guard let parts = m.array, let ns = parts.first?.string, parts.count > 1, let name = parts[1].string
+                else { continue }
+                namespaces.insert(ns)
+                if ns == "FunkoPrice" { onDashboard.insert(name) }
+            }
+        }
+        let listed = Set(MetricName.allCases.map(\.rawValue))
+        #expect(onDashboard == listed, "dashboard: \(onDashboard.symmetricDifference(listed).sorted())")
+        let alarmed = Set(
+            (alarms?.object ?? [:]).values.flatMap { a in
+                ([a] + (a["queries"]?.array ?? [])).compactMap {
+                    $0["namespace"]?.string == "FunkoPrice" ? $0["metric"]?.string : nil
+                }
+            })
+        #expect(alarmed.isSubset(of: listed), "alarms name \(alarmed.subtracting(listed).sorted())")
+        #expect(namespaces == ["AWS/ApiGateway", "AWS/Lambda", "FunkoPrice", "AWS/SageMaker"])
+        let titles = widgets.compactMap { $0["properties"]?["title"]?.string }
+        #expect(titles.contains { $0.hasPrefix("Cold starts") })
+        #expect(titles.contains { $0.hasPrefix("Serving model version") })
+    }
+
     static func verify(_ facts: JSONValue, prefix: String) {
         func fn(_ name: String) -> String { "\(prefix)-\(name)" }
 
@@ -351,7 +437,7 @@ import Testing
             ], "\(sources("history"))")
         #expect(
             Set(sources("status").map { String($0.split(separator: "/", maxSplits: 2).last ?? "") }) == [
-                "GET/health", "GET/model/status",
+                "GET/health", "GET/model/status", fn("health-check"),
             ], "\(sources("status"))")
         #expect(
             Set(sources("retrain-trigger").map { String($0.split(separator: "/").last ?? "") }) == [
@@ -452,6 +538,7 @@ import Testing
                     "arn:aws:sns:us-east-1:123456789012:\(prefix)-alarms"
                 ], "\(name)")
         }
+        Self.verifyOperations(facts, prefix: prefix)
 
         // Logs, bucket, secret, endpoint.
         let logs = facts["log_groups"]?.object ?? [:]

@@ -189,8 +189,11 @@ package final class HandlerFixture: Sendable {
     }
 
     /// The retrain-trigger function over `configuration` (a copy of this fixture: it changes the champion).
+    /// It trains small candidates (`quickConfig`), as the fixture's model was.
     package func retrainFunction(configuration: AppConfiguration) throws -> RetrainFunction {
-        RetrainFunction(app: try App(configuration: configuration, logger: Logger(), loadModel: false))
+        let f = RetrainFunction(app: try App(configuration: configuration, logger: Logger(), loadModel: false))
+        f.training = quickConfig()
+        return f
     }
 
     /// A private copy of this fixture (retraining changes the champion): the folder, and the

@@ -107,8 +107,19 @@ for a in cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]:
         "statistic": a.get("Statistic") or a.get("ExtendedStatistic"),
         "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
         "actions": a.get("AlarmActions", []),
+        "missing": a.get("TreatMissingData"),
+        "queries": [
+            {"id": q["Id"], "expression": q.get("Expression"),
+             "metric": q.get("MetricStat", {}).get("Metric", {}).get("MetricName"),
+             "namespace": q.get("MetricStat", {}).get("Metric", {}).get("Namespace"),
+             "dimensions": {d["Name"]: d["Value"] for d in q.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])}}
+            for q in a.get("Metrics", [])
+        ],
     }
 facts["alarms"] = alarms
+
+# The operations dashboard, as CloudWatch stores it.
+facts["dashboard"] = json.loads(cloudwatch.get_dashboard(DashboardName=f"{prefix}-operations")["DashboardBody"])
 
 # Log groups: retention and key.
 facts["log_groups"] = {

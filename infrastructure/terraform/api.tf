@@ -48,6 +48,8 @@ resource "aws_apigatewayv2_stage" "default" {
   default_route_settings {
     throttling_rate_limit  = var.api_throttling_rate_limit
     throttling_burst_limit = var.api_throttling_burst_limit
+    # Per-route request counts, latency and errors for the dashboard (dimension Route).
+    detailed_metrics_enabled = true
   }
 
   access_log_settings {

@@ -50,3 +50,26 @@ resource "aws_lambda_permission" "training_job_state" {
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.training_job_state.arn
 }
+
+# A health check every 15 minutes: the status function reports the age of the newest sale
+# (DataAgeHours), which the data-freshness alarm watches, and exercises the store and the model.
+resource "aws_cloudwatch_event_rule" "health_check" {
+  name                = "${local.prefix}-health-check"
+  description         = "Health check of ${local.prefix}: database, model, endpoint and data freshness"
+  schedule_expression = var.health_check_schedule_expression
+}
+
+resource "aws_cloudwatch_event_target" "health_check" {
+  rule      = aws_cloudwatch_event_rule.health_check.name
+  target_id = "status"
+  arn       = aws_lambda_function.function["status"].arn
+  input     = jsonencode({ action = "health" })
+}
+
+resource "aws_lambda_permission" "health_check" {
+  statement_id  = "AllowHealthCheckRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function["status"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.health_check.arn
+}

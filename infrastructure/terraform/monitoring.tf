@@ -1,5 +1,7 @@
-# CloudWatch alarms into one SNS topic: API latency and 4XX/5XX, Lambda errors per
-# function, drift (the handlers' EMF metrics, namespace FunkoPrice), and the retrain dead letters.
+# CloudWatch alarms into one SNS topic: API latency and 4XX/5XX, Lambda errors per function, the
+# SageMaker endpoint's latency and errors, drift and data freshness and retraining outcomes (the
+# functions' EMF metrics, namespace FunkoPrice: Sources/LambdaRuntime/MetricName.swift lists them),
+# and the retrain dead letters. docs/operations.md says what to do when each fires.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${local.prefix}-alarms"
@@ -15,6 +17,8 @@ resource "aws_sns_topic_subscription" "email" {
 
 locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
+  # The namespace of the functions' own metrics (MetricsLogger.namespace).
+  emf_namespace = "FunkoPrice"
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_latency" {
@@ -88,7 +92,7 @@ resource "aws_cloudwatch_metric_alarm" "drift" {
   for_each            = toset(["predict", "predict-batch"])
   alarm_name          = "${local.function_names[each.key]}-drift"
   alarm_description   = "${local.function_names[each.key]} saw feature or prediction drift (PSI) against the model's training data in the last hour"
-  namespace           = "FunkoPrice"
+  namespace           = local.emf_namespace
   metric_name         = "DriftDetected"
   dimensions          = { Function = aws_lambda_function.function[each.key].function_name }
   statistic           = "Maximum"
@@ -112,6 +116,103 @@ resource "aws_cloudwatch_metric_alarm" "retrain_dead_letters" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The newest sale is older than the threshold: imports stopped (or the store is unreachable and
+# the health checks report nothing, which counts as breaching).
+resource "aws_cloudwatch_metric_alarm" "data_freshness" {
+  alarm_name          = "${local.prefix}-data-freshness"
+  alarm_description   = "The newest sale in the store is more than ${var.data_freshness_threshold_hours} hours old (or the health checks stopped reporting)"
+  namespace           = local.emf_namespace
+  metric_name         = "DataAgeHours"
+  dimensions          = { Function = aws_lambda_function.function["status"].function_name }
+  statistic           = "Minimum"
+  period              = 3600
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.data_freshness_threshold_hours
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# A scheduled retraining run failed (the run itself, or the training job it started) or the
+# quality gate refused its data. Manual runs are left to the person who started them.
+resource "aws_cloudwatch_metric_alarm" "retraining" {
+  alarm_name          = "${local.prefix}-retraining"
+  alarm_description   = "A scheduled retraining run failed or its data was refused by the quality gate"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "problems"
+    expression  = "FILL(refused, 0) + FILL(failed, 0) + FILL(job_failed, 0)"
+    label       = "Scheduled runs failed or refused"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = {
+      refused    = { metric = "RetrainRefused", trigger = "schedule" }
+      failed     = { metric = "RetrainFailed", trigger = "schedule" }
+      job_failed = { metric = "RetrainFailed", trigger = "job" }
+    }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.emf_namespace
+        metric_name = metric_query.value.metric
+        dimensions = {
+          Function = aws_lambda_function.function["retrain-trigger"].function_name
+          Trigger  = metric_query.value.trigger
+        }
+        stat   = "Sum"
+        period = 3600
+      }
+    }
+  }
+}
+
+# The SageMaker endpoint itself, when this stack hosts one: latency, and client and server errors
+# on its variant.
+locals {
+  endpoint_dimensions = { EndpointName = local.endpoint_name, VariantName = local.variant_name }
+  endpoint_alarms = local.create_endpoint ? {
+    latency = {
+      metric      = "ModelLatency", statistic = "Average", comparison = "GreaterThanThreshold"
+      threshold   = var.endpoint_latency_threshold_ms * 1000 # ModelLatency is in microseconds
+      description = "The endpoint's average model latency is above ${var.endpoint_latency_threshold_ms} ms over 5 minutes"
+    }
+    errors-4xx = {
+      metric    = "Invocation4XXErrors", statistic = "Sum", comparison = "GreaterThanThreshold"
+      threshold = var.endpoint_4xx_threshold, description = "More than ${var.endpoint_4xx_threshold} 4XX answers from the endpoint in 5 minutes"
+    }
+    errors-5xx = {
+      metric    = "Invocation5XXErrors", statistic = "Sum", comparison = "GreaterThanThreshold"
+      threshold = 0, description = "Any 5XX answer from the endpoint in 5 minutes"
+    }
+  } : {}
+}
+
+resource "aws_cloudwatch_metric_alarm" "endpoint" {
+  for_each            = local.endpoint_alarms
+  alarm_name          = "${local.endpoint_name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = "AWS/SageMaker"
+  metric_name         = each.value.metric
+  dimensions          = local.endpoint_dimensions
+  statistic           = each.value.statistic
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions

@@ -62,3 +62,8 @@ output "kms_key_arn" {
   description = "Project key encrypting the bucket, logs, alarm topic and database URL."
   value       = aws_kms_key.main.arn
 }
+
+output "dashboard_url" {
+  description = "The operations dashboard in the CloudWatch console (docs/operations.md)."
+  value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards:name=${aws_cloudwatch_dashboard.main.dashboard_name}"
+}

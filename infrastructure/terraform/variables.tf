@@ -416,3 +416,32 @@ variable "create_web_headers_policy" {
   type        = bool
   default     = true
 }
+
+variable "health_check_schedule_expression" {
+  description = "How often the status function checks health and reports the data's age (EventBridge schedule expression)."
+  type        = string
+  default     = "rate(15 minutes)"
+}
+
+variable "data_freshness_threshold_hours" {
+  description = "The data-freshness alarm fires when the newest sale in the store is older than this many hours."
+  type        = number
+  default     = 48
+
+  validation {
+    condition     = var.data_freshness_threshold_hours > 0
+    error_message = "data_freshness_threshold_hours must be more than 0."
+  }
+}
+
+variable "endpoint_latency_threshold_ms" {
+  description = "The endpoint latency alarm fires when the SageMaker endpoint's average ModelLatency over 5 minutes is above this (milliseconds)."
+  type        = number
+  default     = 5000
+}
+
+variable "endpoint_4xx_threshold" {
+  description = "The endpoint 4XX alarm fires when more than this many Invocation4XXErrors come in 5 minutes."
+  type        = number
+  default     = 5
+}
