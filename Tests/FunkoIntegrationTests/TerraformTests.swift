@@ -609,7 +609,7 @@ struct Terraform {
         let copy = dir.file("module")
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: TerraformTests.module)
-        where name.hasSuffix(".tf") {
+        where name.hasSuffix(".tf") || name == "modules" {
             try FileManager.default.copyItem(atPath: "\(TerraformTests.module)/\(name)", toPath: "\(copy)/\(name)")
         }
         return copy

@@ -86,7 +86,7 @@ data "aws_iam_policy_document" "function" {
     content {
       sid       = "ListArtifacts"
       actions   = ["s3:ListBucket"]
-      resources = [aws_s3_bucket.artifacts.arn]
+      resources = [module.artifacts_bucket.arn]
     }
   }
   dynamic "statement" {
@@ -231,7 +231,7 @@ data "aws_iam_policy_document" "sagemaker" {
   statement {
     sid       = "ListArtifacts"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.artifacts.arn]
+    resources = [module.artifacts_bucket.arn]
   }
   statement {
     sid       = "EncryptArtifacts"

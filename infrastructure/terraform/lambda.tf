@@ -6,7 +6,7 @@ locals {
     INFERENCE_MODE            = var.inference_mode
     SAGEMAKER_ENDPOINT_NAME   = var.create_sagemaker_endpoint ? local.endpoint_name : "" # empty: promotions only move champion.json
     SAGEMAKER_TIMEOUT_SECONDS = tostring(var.sagemaker_timeout_seconds)
-    MODEL_BUCKET              = aws_s3_bucket.artifacts.id
+    MODEL_BUCKET              = module.artifacts_bucket.id
     MODEL_PREFIX              = var.model_prefix
     MODEL_REFRESH_SECONDS     = tostring(var.model_refresh_seconds)
     DATABASE_URL_PARAMETER    = aws_ssm_parameter.database_url.name

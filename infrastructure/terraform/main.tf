@@ -13,11 +13,11 @@ locals {
 
   bucket_name  = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-artifacts-${local.account_id}-${local.region}"
   zip_dir      = var.lambda_zip_dir != "" ? var.lambda_zip_dir : "${path.module}/../../build/lambda"
-  models_arn   = "${aws_s3_bucket.artifacts.arn}/${var.model_prefix}models/*"
-  datasets_arn = "${aws_s3_bucket.artifacts.arn}/${var.model_prefix}datasets/*"
+  models_arn   = "${module.artifacts_bucket.arn}/${var.model_prefix}models/*"
+  datasets_arn = "${module.artifacts_bucket.arn}/${var.model_prefix}datasets/*"
   # Where SageMaker training jobs write (Sources/FunkoRetrain/SageMakerTraining.swift):
   # training-output/<job>/output/model.tar.gz.
-  training_output_arn = "${aws_s3_bucket.artifacts.arn}/${var.model_prefix}training-output/*"
+  training_output_arn = "${module.artifacts_bucket.arn}/${var.model_prefix}training-output/*"
   # Training job names: <prefix>-train-<version> (TRAINING_JOB_PREFIX of retrain-trigger).
   training_job_prefix = "${local.prefix}-train"
 

@@ -10,12 +10,12 @@ output "web_url" {
 
 output "web_bucket_name" {
   description = "Private bucket holding the web app's files (read only by the CloudFront distribution)."
-  value       = aws_s3_bucket.web.id
+  value       = module.web_bucket.id
 }
 
 output "bucket_name" {
   description = "Artifact bucket: MODEL_BUCKET for funko artifacts push and funko deploy (--bucket)."
-  value       = aws_s3_bucket.artifacts.id
+  value       = module.artifacts_bucket.id
 }
 
 output "model_prefix" {

@@ -10,7 +10,7 @@ resource "aws_sagemaker_model" "initial" {
 
   primary_container {
     image          = local.image
-    model_data_url = "s3://${aws_s3_bucket.artifacts.id}/${var.model_prefix}${var.sagemaker_model_key}"
+    model_data_url = "s3://${module.artifacts_bucket.id}/${var.model_prefix}${var.sagemaker_model_key}"
   }
 
   lifecycle {

@@ -36,77 +36,20 @@ locals {
   managed_caching_optimized_policy_id = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 }
 
-resource "aws_s3_bucket" "web" {
-  #checkov:skip=CKV_AWS_18:The app's public files; CloudFront is the only reader. Enable CloudFront standard logs for request logs.
-  #checkov:skip=CKV_AWS_144:Cross-region replication of files that terraform apply uploads again from the repository.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes events of the app's bucket.
-  #checkov:skip=CKV2_AWS_61:Old versions are expired by the lifecycle rule below (checkov reads only current-version rules).
-  #checkov:skip=CKV_AWS_145:Public web assets: SSE-S3 lets CloudFront's origin access control read them without a KMS grant.
-  bucket        = "${local.prefix}-web-${local.account_id}-${local.region}"
-  force_destroy = true # only files that terraform apply uploads from web/
+module "web_bucket" {
+  source                  = "./modules/private_bucket"
+  name                    = "${local.prefix}-web-${local.account_id}-${local.region}"
+  force_destroy           = true # only files that terraform apply uploads from web/
+  noncurrent_version_days = 30
+  policy_documents        = [data.aws_iam_policy_document.web_bucket.json]
 }
 
-resource "aws_s3_bucket_ownership_controls" "web" {
-  bucket = aws_s3_bucket.web.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "web" {
-  bucket                  = aws_s3_bucket.web.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "web" {
-  bucket = aws_s3_bucket.web.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "web" {
-  bucket = aws_s3_bucket.web.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "web" {
-  bucket = aws_s3_bucket.web.id
-  rule {
-    id     = "expire-replaced-files"
-    status = "Enabled"
-    filter {
-      prefix = ""
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-  depends_on = [aws_s3_bucket_versioning.web]
-}
-
-# Only this distribution may read the files, and only over TLS.
-resource "aws_s3_bucket_policy" "web" {
-  bucket     = aws_s3_bucket.web.id
-  policy     = data.aws_iam_policy_document.web_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.web]
-}
-
+# Only this distribution may read the files (and, as for every private bucket, only over TLS).
 data "aws_iam_policy_document" "web_bucket" {
   statement {
     sid       = "CloudFrontReadsTheApp"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.web.arn}/*"]
+    resources = ["${module.web_bucket.arn}/*"]
     principals {
       type        = "Service"
       identifiers = ["cloudfront.amazonaws.com"]
@@ -115,21 +58,6 @@ data "aws_iam_policy_document" "web_bucket" {
       test     = "StringEquals"
       variable = "AWS:SourceArn"
       values   = [aws_cloudfront_distribution.web.arn]
-    }
-  }
-  statement {
-    sid       = "DenyPlainHTTP"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.web.arn, "${aws_s3_bucket.web.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }
@@ -195,7 +123,7 @@ resource "aws_cloudfront_distribution" "web" {
 
   origin {
     origin_id                = "app"
-    domain_name              = aws_s3_bucket.web.bucket_regional_domain_name
+    domain_name              = module.web_bucket.regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.web.id
   }
 
@@ -224,20 +152,20 @@ resource "aws_cloudfront_distribution" "web" {
 # visit, the rest cached for five minutes.
 resource "aws_s3_object" "web" {
   for_each      = local.web_files
-  bucket        = aws_s3_bucket.web.id
+  bucket        = module.web_bucket.id
   key           = each.key
   source        = "${local.web_dir}/${each.key}"
   source_hash   = filemd5("${local.web_dir}/${each.key}")
   content_type  = lookup(local.web_content_types, lower(reverse(split(".", each.key))[0]), "application/octet-stream")
   cache_control = endswith(each.key, ".html") ? "no-cache" : "public, max-age=300"
-  depends_on    = [aws_s3_bucket_ownership_controls.web]
+  depends_on    = [module.web_bucket]
 }
 
 resource "aws_s3_object" "web_config" {
-  bucket        = aws_s3_bucket.web.id
+  bucket        = module.web_bucket.id
   key           = "config.js"
   content       = "// Written by terraform apply: the API this app calls.\nwindow.FUNKO_CONFIG = { apiBase: ${jsonencode(aws_apigatewayv2_api.http.api_endpoint)} };\n"
   content_type  = "text/javascript; charset=utf-8"
   cache_control = "no-cache"
-  depends_on    = [aws_s3_bucket_ownership_controls.web]
+  depends_on    = [module.web_bucket]
 }
