@@ -12,8 +12,27 @@ public enum Feature: Int, CaseIterable, Sendable {
     // Beyond the 18:
     case lastPrice, daysSinceLastSale, avgPriceLast5, salesCount30d, salesCount90d
     case avgCondition30d, avgCondition90d, lastConditionScore, daysSinceVaulted
+    // Relative to the last sale, so that one tree split means the same move for a $15 Pop and a
+    // $1,500 one (docs/model.md, "Relative features"):
+    case ewmPrice, logAvg7dToLast, logAvg30dToLast, logAvg90dToLast, logAvgLast5ToLast, logEwmToLast
+    case logBaseToLast, logLastToPrevious, relativeVolatility30d, momentum7dTo30d, momentum30dTo90d
 
     public static let specCount = 18
+
+    /// Features that are missing by design when a Pop has no (recent) earlier sales.
+    public var needsHistory: Bool {
+        switch self {
+        case .avgPrice7d, .avgPrice30d, .avgPrice90d, .priceVolatility30d, .lastPrice, .daysSinceLastSale,
+            .avgPriceLast5, .avgCondition30d, .avgCondition90d, .lastConditionScore, .ewmPrice, .logAvg7dToLast,
+            .logAvg30dToLast, .logAvg90dToLast, .logAvgLast5ToLast, .logEwmToLast, .logBaseToLast,
+            .logLastToPrevious, .relativeVolatility30d, .momentum7dTo30d, .momentum30dTo90d:
+            true
+        default: false
+        }
+    }
+
+    /// Weight of the newest sale in `ewm_price` (per sale, not per day: quiet Pops keep their level).
+    public static let ewmWeight = 0.3
 
     public var name: String {
         switch self {
@@ -44,11 +63,41 @@ public enum Feature: Int, CaseIterable, Sendable {
         case .avgCondition90d: "avg_condition_90d"
         case .lastConditionScore: "last_condition_score"
         case .daysSinceVaulted: "days_since_vaulted"
+        case .ewmPrice: "ewm_price"
+        case .logAvg7dToLast: "log_avg_7d_to_last"
+        case .logAvg30dToLast: "log_avg_30d_to_last"
+        case .logAvg90dToLast: "log_avg_90d_to_last"
+        case .logAvgLast5ToLast: "log_avg_last_5_to_last"
+        case .logEwmToLast: "log_ewm_to_last"
+        case .logBaseToLast: "log_base_to_last"
+        case .logLastToPrevious: "log_last_to_previous"
+        case .relativeVolatility30d: "relative_volatility_30d"
+        case .momentum7dTo30d: "momentum_7d_to_30d"
+        case .momentum30dTo90d: "momentum_30d_to_90d"
         }
     }
 
     public static let names = Feature.allCases.map(\.name)
     public static let count = Feature.allCases.count
+}
+
+/// The columns a model may use, for measuring what each group adds (docs/model.md). Training
+/// blanks the others: an all-missing column never gets a split, so the trees ignore it wherever
+/// it is filled later.
+public enum FeatureSet: String, CaseIterable, Sendable {
+    /// The 18 documented features.
+    case spec
+    /// The documented features and the extras in dollars: the design before the relative features.
+    case dollars
+    case all
+
+    public var count: Int {
+        switch self {
+        case .spec: Feature.specCount
+        case .dollars: Feature.ewmPrice.rawValue
+        case .all: Feature.count
+        }
+    }
 }
 
 /// Rows of features, row-major `Float` with NaN for missing (XGBoost's native missing value).
@@ -334,12 +383,15 @@ private func kernel(
     var w30 = Window(left: salesRange.lowerBound)
     var w90 = Window(left: salesRange.lowerBound)
     var added = salesRange.lowerBound
+    var ewm = Double.nan
     let cols = Feature.count
     for q in queryRange {
         let end = queries.windowEnd[q]
         let t = queries.time[q]
         while added < salesRange.upperBound, sales.time[added] < end {
-            let x = sales.price[added] - shift
+            let price = sales.price[added]
+            ewm = ewm.isNaN ? price : Feature.ewmWeight * price + (1 - Feature.ewmWeight) * ewm
+            let x = price - shift
             let c = Double(sales.condition[added])
             w7.add(x, c)
             w30.add(x, c)
@@ -408,5 +460,29 @@ private func kernel(
         } else {
             row[Feature.daysSinceVaulted.rawValue] = nan
         }
+        relativeFeatures(
+            row: row, ewm: ewm, previous: added - salesRange.lowerBound >= 2 ? sales.price[added - 2] : .nan)
     }
+}
+
+/// The price features as log ratios to the last sale (NaN where either side is missing), from
+/// the dollar columns already in `row`.
+@inline(__always)
+private func relativeFeatures(row: UnsafeMutablePointer<Float>, ewm: Double, previous: Double) {
+    @inline(__always) func log(_ a: Float, _ b: Float) -> Float {
+        a > 0 && b > 0 ? Float(naturalLog(Double(a) / Double(b))) : nan
+    }
+    let last = row[Feature.lastPrice.rawValue]
+    row[Feature.ewmPrice.rawValue] = Float(ewm)
+    row[Feature.logAvg7dToLast.rawValue] = log(row[Feature.avgPrice7d.rawValue], last)
+    row[Feature.logAvg30dToLast.rawValue] = log(row[Feature.avgPrice30d.rawValue], last)
+    row[Feature.logAvg90dToLast.rawValue] = log(row[Feature.avgPrice90d.rawValue], last)
+    row[Feature.logAvgLast5ToLast.rawValue] = log(row[Feature.avgPriceLast5.rawValue], last)
+    row[Feature.logEwmToLast.rawValue] = log(Float(ewm), last)
+    row[Feature.logBaseToLast.rawValue] = last.isNaN ? nan : log(row[Feature.baseEstimatedValue.rawValue], last)
+    row[Feature.logLastToPrevious.rawValue] = log(last, Float(previous))
+    let avg30 = row[Feature.avgPrice30d.rawValue]
+    row[Feature.relativeVolatility30d.rawValue] = avg30 > 0 ? row[Feature.priceVolatility30d.rawValue] / avg30 : nan
+    row[Feature.momentum7dTo30d.rawValue] = log(row[Feature.avgPrice7d.rawValue], avg30)
+    row[Feature.momentum30dTo90d.rawValue] = log(avg30, row[Feature.avgPrice90d.rawValue])
 }

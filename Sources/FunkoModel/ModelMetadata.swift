@@ -8,16 +8,6 @@ public enum TargetTransform: String, Codable, CaseIterable, Sendable {
     case log  // y = ln(price)
     case logRatio = "log_ratio"  // y = ln(price / reference)
 
-    /// The reference price of a feature row: the mean of the Pop's last five sales before the
-    /// window end, else the 90-day mean, else the catalog estimate.
-    @inline(__always) public static func reference(_ m: FeatureMatrix, row: Int) -> Double {
-        for f in [Feature.avgPriceLast5, .avgPrice90d, .baseEstimatedValue] {
-            let v = m[row, f]
-            if !v.isNaN, v > 0 { return Double(v) }
-        }
-        return 1
-    }
-
     public func target(price: Double, reference: Double) -> Double {
         switch self {
         case .raw: price
@@ -31,6 +21,47 @@ public enum TargetTransform: String, Codable, CaseIterable, Sendable {
         case .raw: prediction
         case .log: exponential(prediction)
         case .logRatio: reference * exponential(prediction)
+        }
+    }
+}
+
+/// The price a log-ratio model's prediction is relative to, from a feature row: the first of a
+/// chain of columns that has a positive value. Chosen by measurement (docs/model.md).
+public enum ReferencePrice: String, Codable, CaseIterable, Sendable {
+    /// The last sale, else the 90-day mean, else the catalog estimate.
+    case lastSale = "last_sale"
+    /// The mean of the last five sales, else the 90-day mean, else the catalog estimate.
+    case meanLast5 = "mean_last_5"
+    /// The exponentially weighted price (`ewm_price`), else the catalog estimate.
+    case ewm
+
+    var chain: [Feature] {
+        switch self {
+        case .lastSale: [.lastPrice, .avgPrice90d, .baseEstimatedValue]
+        case .meanLast5: [.avgPriceLast5, .avgPrice90d, .baseEstimatedValue]
+        case .ewm: [.ewmPrice, .baseEstimatedValue]
+        }
+    }
+
+    @inline(__always) public func value(_ m: FeatureMatrix, row: Int) -> Double {
+        for f in chain {
+            let v = m[row, f]
+            if !v.isNaN, v > 0 { return Double(v) }
+        }
+        return 1
+    }
+
+    /// Models trained before the choice was a setting recorded it as a sentence.
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        if let known = ReferencePrice(rawValue: text) {
+            self = known
+        } else if text.hasPrefix("mean of the last 5 sales") {
+            self = .meanLast5
+        } else {
+            throw FunkoError.badRequest(
+                "reference_price \(text) is not one of \(ReferencePrice.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 }
@@ -118,7 +149,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     public var specFeatureCount: Int
     public var vocabularies: Encoders
     public var targetTransform: TargetTransform
-    public var referencePrice: String
+    public var referencePrice: ReferencePrice
     public var interval: IntervalModel
     public var metrics: Metrics
     public var validationMetrics: Metrics
@@ -189,7 +220,7 @@ public struct PriceEstimate: Equatable, Sendable {
 
 extension ModelMetadata {
     public func estimate(features m: FeatureMatrix, row: Int, prediction: Double) -> PriceEstimate {
-        let ref = TargetTransform.reference(m, row: row)
+        let ref = referencePrice.value(m, row: row)
         let sales = Int(m[row, .salesCount90d].isNaN ? 0 : m[row, .salesCount90d])
         let band = interval.band(sales90d: sales)
         let price = targetTransform.price(prediction: prediction, reference: ref)
@@ -211,13 +242,3 @@ extension ModelMetadata {
         return min(1, max(0, 1 / (1 + width) * support))
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-    @inline(__always) func naturalLog(_ x: Double) -> Double { Glibc.log(x) }
-    @inline(__always) func exponential(_ x: Double) -> Double { Glibc.exp(x) }
-#else
-    import Darwin
-    @inline(__always) func naturalLog(_ x: Double) -> Double { Darwin.log(x) }
-    @inline(__always) func exponential(_ x: Double) -> Double { Darwin.exp(x) }
-#endif

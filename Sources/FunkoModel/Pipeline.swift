@@ -10,6 +10,8 @@ public struct DatasetSchema: Codable, Equatable, Sendable {
     public var format: String
     public var label: String
     public var targetTransform: TargetTransform
+    /// Nil in datasets written before the reference was a setting: they used the mean of the last 5.
+    public var referencePrice: ReferencePrice?
     public var featureNames: [String]
     public var vocabularies: Encoders
     /// The newest sale in the dataset: rows are rebuilt from the sales up to it.
@@ -26,6 +28,7 @@ public struct DatasetSchema: Codable, Equatable, Sendable {
         case createdAt = "created_at"
         case format, label
         case targetTransform = "target_transform"
+        case referencePrice = "reference_price"
         case featureNames = "feature_names"
         case vocabularies, cutoff, sales, windows, files, hyperparameters
     }
@@ -55,7 +58,8 @@ public enum Pipeline {
                 "text/csv: one sale per line, no header, label in the first column, then the features in feature_names order; an empty field is a missing value",
             label: config.transform == .logRatio
                 ? "ln(price / reference price)" : config.transform == .log ? "ln(price)" : "price",
-            targetTransform: config.transform, featureNames: Feature.names, vocabularies: data.encoders,
+            targetTransform: config.transform, referencePrice: config.reference, featureNames: Feature.names,
+            vocabularies: data.encoders,
             cutoff: Time.iso8601(data.split.last), sales: table.count, windows: data.windows,
             files: ["train": "train.csv", "validation": "validation.csv", "test": "test.csv"],
             hyperparameters: config.sageMakerHyperparameters)
@@ -103,6 +107,7 @@ public enum Pipeline {
         }
         var config = config
         config.transform = schema.targetTransform
+        config.reference = schema.referencePrice ?? .meanLast5
         return try TrainingData.prepare(
             upTo, config: config, encoders: schema.vocabularies,
             windows: (validationStart: validationStart, testStart: testStart))

@@ -3,6 +3,7 @@ import FunkoFeatures
 
 public struct TrainingConfig: Sendable {
     public var transform: TargetTransform = .logRatio
+    public var reference: ReferencePrice = .meanLast5
     public var maxRounds = 2000
     public var earlyStoppingRounds = 50
     public var learningRate = 0.05
@@ -21,7 +22,7 @@ public struct TrainingConfig: Sendable {
     public var nominalCoverage = 0.8
     /// Only the 18 documented features as model inputs (for measuring what the extras add); the
     /// reference price of the target transform is unchanged.
-    public var specFeaturesOnly = false
+    public var featureSet = FeatureSet.all
     public init() {}
 
     public var parameters: [(String, String)] {
@@ -31,6 +32,9 @@ public struct TrainingConfig: Sendable {
             ("subsample", "\(subsample)"), ("colsample_bytree", "\(colsampleByTree)"), ("lambda", "\(lambda)"),
             ("seed", "\(seed)"), ("nthread", "\(threads)"), ("verbosity", "0"),
         ]
+            // The trees start from "the reference is right" (a log ratio of 0), not libxgboost
+            // 1.7's default of 0.5, which early stopping would otherwise spend rounds undoing.
+            + (transform == .logRatio ? [("base_score", "0")] : [])
     }
 }
 
@@ -101,7 +105,7 @@ public struct TrainingData {
         }
         let encoders = encoders ?? Encoders(fitting: table.pops)
         let features = FeatureBuilder.trainingRows(table, encoders: encoders, progress: progress)
-        let refs = (0..<features.rows).map { TargetTransform.reference(features, row: $0) }
+        let refs = (0..<features.rows).map { config.reference.value(features, row: $0) }
         let split =
             windows.map { TimeSplit(times: table.soldAt, validationStart: $0.validationStart, testStart: $0.testStart) }
             ?? TimeSplit(
@@ -128,8 +132,8 @@ public struct TrainingData {
     /// wherever they are filled later.
     public func inputs(_ idx: [Int]) -> FeatureMatrix {
         var m = features.subset(idx)
-        guard config.specFeaturesOnly else { return m }
-        for r in 0..<m.rows { for c in Feature.specCount..<m.columns { m.values[r * m.columns + c] = .nan } }
+        guard config.featureSet.count < m.columns else { return m }
+        for r in 0..<m.rows { for c in config.featureSet.count..<m.columns { m.values[r * m.columns + c] = .nan } }
         return m
     }
 
@@ -194,7 +198,7 @@ public enum Trainer {
             parameters: Dictionary(
                 uniqueKeysWithValues: config.parameters + [
                     ("num_round", "\(bestRound + 1)"),
-                    ("feature_set", config.specFeaturesOnly ? "spec18" : "all"),
+                    ("feature_set", config.featureSet.rawValue),
                 ]))
     }
 
@@ -255,7 +259,7 @@ public enum Trainer {
             version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
             featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: data.encoders,
             targetTransform: config.transform,
-            referencePrice: "mean of the last 5 sales, else avg_price_90d, else base_estimated_value",
+            referencePrice: config.reference,
             interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
             validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
             baselineMetrics: [:], parameters: parameters, bestIteration: model.boostedRounds - 1, windows: data.windows,
@@ -285,7 +289,7 @@ public enum Trainer {
         let prices = raw.indices.map {
             Float(
                 data.config.transform.price(
-                    prediction: Double(raw[$0]), reference: TargetTransform.reference(rows, row: $0)))
+                    prediction: Double(raw[$0]), reference: data.config.reference.value(rows, row: $0)))
         }
         var features: [String: Distribution] = [:]
         for f in Feature.allCases { features[f.name] = Distribution(values: (0..<rows.rows).map { rows[$0, f] }) }

@@ -97,7 +97,7 @@ struct TrainBench: ParsableCommand {
         let labels = (0..<features.rows).map {
             Float(
                 TargetTransform.logRatio.target(
-                    price: table.price[$0], reference: TargetTransform.reference(features, row: $0)))
+                    price: table.price[$0], reference: ReferencePrice.lastSale.value(features, row: $0)))
         }
         if let export {
             try Files.write("\(export)/features.f32", features.values.withUnsafeBytes { Array($0) })

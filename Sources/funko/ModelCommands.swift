@@ -1,6 +1,7 @@
 import ArgumentParser
 import FunkoApp
 import FunkoCore
+import FunkoFeatures
 import FunkoModel
 import FunkoRetrain
 
@@ -47,10 +48,12 @@ struct Train: ParsableCommand {
     @OptionGroup var options: AppOptions
     @Option(help: "Target transform: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", ")).")
     var transform = "log_ratio"
+    @Option(help: "Reference price of log_ratio: \(ReferencePrice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var reference = ReferencePrice.meanLast5.rawValue
     @Option(help: "Maximum boosting rounds (early stopping picks the best).") var maxRounds = 2000
     @Option(help: "Learning rate.") var eta = 0.05
     @Option(help: "Maximum tree depth.") var maxDepth = 7
-    @Option(help: "Model inputs: all (the 18 documented features and the extras) or spec (the 18 only).")
+    @Option(help: "Model inputs: all, dollars (without the relative features) or spec (the 18 documented only).")
     var features = "all"
     @Flag(help: "Promote even if the champion scores better or a guard fails.") var forcePromote = false
     @Flag(help: "Print the evaluation as JSON.") var json = false
@@ -62,17 +65,25 @@ struct Train: ParsableCommand {
                     "--transform \"\(transform)\" is not one of \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
-            guard ["all", "spec"].contains(features) else {
-                throw FunkoError.badRequest("--features \"\(features)\" is not one of all, spec")
+            guard let r = ReferencePrice(rawValue: reference) else {
+                throw FunkoError.badRequest(
+                    "--reference \"\(reference)\" is not one of \(ReferencePrice.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            guard let featureSet = FeatureSet(rawValue: features) else {
+                throw FunkoError.badRequest(
+                    "--features \"\(features)\" is not one of \(FeatureSet.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             // Trained here whatever TRAINING_MODE says; promotion moves the endpoint when one is configured.
             let app = try options.app { $0.trainingMode = .local }
             var service = try app.retrainService()
             service.config.transform = t
+            service.config.reference = r
             service.config.maxRounds = maxRounds
             service.config.learningRate = eta
             service.config.maxDepth = maxDepth
-            service.config.specFeaturesOnly = features == "spec"
+            service.config.featureSet = featureSet
             let started = Time.monotonic()
             let progress = Progress("Building features", total: try app.store.counts().sales)
             let outcome = try service.run(now: Time.now(), force: forcePromote, progress: progress) {

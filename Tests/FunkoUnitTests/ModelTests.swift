@@ -123,14 +123,14 @@ import Testing
     }
 
     /// The ablation that justifies the extra features: a model on the 18 base features only
-    /// (`specFeaturesOnly`, the first `Feature.specCount` columns) trains, never splits on the
+    /// (`FeatureSet.spec`, the first `Feature.specCount` columns) trains, never splits on the
     /// blanked columns, and serves from full rows unchanged.
     @Test func specOnlyModelIgnoresTheExtraColumns() throws {
         let table = smallMarket(pops: 80, days: 500).salesTable()
         var config = quickConfig()
-        config.specFeaturesOnly = true
+        config.featureSet = .spec
         let model = try Trainer.train(table, config: config, version: "spec", trainedAt: 0)
-        #expect(model.metadata.parameters["feature_set"] == "spec18")
+        #expect(model.metadata.parameters["feature_set"] == "spec")
         let full = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies).subset(Array(0..<300))
         var blank = full
         for r in 0..<blank.rows {
