@@ -15,9 +15,7 @@ import Testing
 @testable import LambdaRuntime
 @testable import RetrainHandler
 
-/// A market where the last sale is the best possible guess: each Pop's log price is a random walk
-/// with one sale a day, so the next price is the last one times a shock with median 1. A model can
-/// at best tie the last sale here; the retrain-trigger function then serves the baseline.
+/// The random-walk market (`randomWalkMarket`) and the first retraining run on it.
 final class RandomWalkFixture: Sendable {
     static let shared = Shared { try RandomWalkFixture() }
     static let pops = 150
@@ -37,36 +35,16 @@ final class RandomWalkFixture: Sendable {
         outcome = try Self.retrain(Self.configuration(dir), now: Self.now)
     }
 
-    /// Each Pop's walk over `days`, one sale a day. `conditions` true: each sale in a random
-    /// condition, priced by it (poor sells at a quarter of mint), which a model can learn from
-    /// the sale's condition and the last sale cannot know.
+    /// The walk over `days` into `store`, continuing from each Pop's last stored sale.
     static func walk(into store: Store, days: ClosedRange<Int64>, conditions: Bool = false) throws {
-        var rng = SeededRandom(seed: 11, stream: UInt64(days.lowerBound))
-        let factor: [Condition: Double] = [.mint: 1, .nearMint: 0.8, .good: 0.6, .fair: 0.4, .poor: 0.25]
-        var pops: [FunkoPop] = []
-        var sales: [Sale] = []
-        for i in 0..<Self.pops {
-            let id = "rw-\(i)"
-            var logPrice =
-                try store.sales(popID: id, from: 0, until: days.lowerBound * secondsPerDay).last
-                .map { log($0.price) } ?? log(rng.uniform(8, 200))
-            pops.append(
-                FunkoPop(
-                    id: id, name: "Walker \(i)", series: "Random Walk", character: "Walker \(i)", funkoNumber: i,
-                    releaseDate: (endDay - Self.days - 30) * secondsPerDay, isChase: false, isExclusive: false,
-                    isVaulted: false, baseEstimatedValue: 50))
-            for day in days {
-                logPrice += rng.normal(0, 0.04)
-                let condition = conditions ? Condition.allCases[Int(rng.next() % 5)] : .mint
-                sales.append(
-                    Sale(
-                        popID: id, soldAt: day * secondsPerDay + 43_200 + Int64(i) * 60,
-                        price: roundCents(exp(logPrice) * factor[condition]!), condition: condition,
-                        marketplace: .ebay, source: "walk", externalID: "\(id)-\(day)"))
-            }
+        var last: [String: Double] = [:]
+        for i in 0..<pops {
+            last["rw-\(i)"] = try store.sales(popID: "rw-\(i)", from: 0, until: days.lowerBound * secondsPerDay).last?
+                .price
         }
-        _ = try store.upsertPops(pops)
-        _ = try store.insertSales(sales)
+        let market = randomWalkMarket(pops: pops, days: days, conditions: conditions, lastPrices: last)
+        _ = try store.upsertPops(market.pops)
+        _ = try store.insertSales(market.sales)
     }
 
     static func configuration(_ dir: TempDir) -> AppConfiguration {
