@@ -110,8 +110,10 @@ public struct ModelRepository {
     /// Makes `version` the champion. `previous` is read in the same update, so two promotions
     /// at once chain instead of one forgetting the other; promoting the champion again (a
     /// redelivered event) keeps its `previous`, so a rollback still has somewhere to go.
-    public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
-        let predictor = try metadata(version: version).predictor
+    public func promote(
+        _ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil,
+        predictor: Predictor = .model
+    ) throws {
         try store.update(ArtifactKey.champion) { bytes in
             let current = try Self.decodeChampion(bytes)
             let previous = current?.version == version ? current?.previous : current?.version

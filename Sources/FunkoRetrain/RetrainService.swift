@@ -225,21 +225,21 @@ public struct RetrainService {
         }
         guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
         // A baseline version has no trees to miss.
-        let isBaseline =
-            try repository.store.get(ArtifactKey.metadata(target)).map {
-                try JSON.decode(ModelMetadata.self, from: $0).predictor != .model
-            } ?? false
-        guard try isBaseline || repository.store.get(ArtifactKey.archive(target)) != nil else {
+        let predictor = try repository.store.get(ArtifactKey.metadata(target)).map {
+            try JSON.decode(ModelMetadata.self, from: $0).predictor
+        }
+        guard let predictor, try predictor != .model || repository.store.get(ArtifactKey.archive(target)) != nil
+        else {
             throw FunkoError.notFound(
                 "model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
         }
-        _ = try repository.metadata(version: target)
         let reason = "rollback from \(current.version) to \(target)"
         var o = RetrainOutcome(
             status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason,
             decidedAt: Time.iso8601(now))
         o.deployment = try deploy(target, now: now)
-        try repository.promote(target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig)
+        try repository.promote(
+            target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig, predictor: predictor)
         return try record(o)
     }
 
@@ -293,7 +293,8 @@ public struct RetrainService {
             {
                 // No endpoint move: a baseline answers inside the functions.
                 try repository.save(baseline)
-                try repository.promote(fallback.candidate, reason: fallback.reason, at: now)
+                try repository.promote(
+                    fallback.candidate, reason: fallback.reason, at: now, predictor: .baseline(baseline.baseline))
                 o.status = .baselinePromoted
                 o.promoted = true
                 o.champion = fallback.candidate

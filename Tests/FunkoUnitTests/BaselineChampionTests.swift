@@ -1,7 +1,9 @@
+import AWSSigV4
 import Foundation
 import FunkoTestSupport
 import Testing
 
+@testable import AWSClients
 @testable import FunkoAPI
 @testable import FunkoApp
 @testable import FunkoCore
@@ -178,6 +180,43 @@ func call(_ f: FunkoFunction, _ method: String, _ path: String, body: String = "
         #expect(champion.previous == fixture.outcome.champion)
         let status = try call(apiFunction("status", configuration, now: now), "GET", "/model/status")
         #expect(try JSON.decode(ModelStatus.self, from: status.body).predictor == "model")
+    }
+
+    /// With an endpoint configured, promoting or rolling back to a baseline leaves the endpoint
+    /// alone: the endpoint here is unusable (the artifacts are not in S3, so a model could not be
+    /// put on it), and only the model's rollback trips over that.
+    @Test func baselinesAreNeverPutOnTheEndpoint() throws {
+        let fixture = try RandomWalkFixture.shared.get()
+        let dir = try fixture.copy()
+        var service = RetrainService(
+            store: try SQLiteStore(path: dir.file("funko.sqlite")),
+            repository: ModelRepository(store: LocalObjectStore(root: dir.file("store"))))
+        service.config = quickConfig()
+        let aws = AWSConfig(
+            region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIATEST", secretAccessKey: "test"),
+            endpointOverrides: [.sagemaker: "http://127.0.0.1:9"])
+        service.deployment = EndpointDeployment(
+            sagemaker: SageMakerClient(config: aws), endpointName: "funko-endpoint",
+            roleARN: "arn:aws:iam::123456789012:role/sm", image: "xgboost")
+
+        // The same market again: the same baseline, recalibrated, takes over from the first.
+        let again = try service.run(now: RandomWalkFixture.now + 60)
+        #expect(again.status == .baselinePromoted, "\(again.reason)")
+        #expect(again.deployment == nil)
+        #expect(
+            again.reason.contains("recalibrated on newer sales than champion \(try #require(fixture.outcome.champion))")
+        )
+        let back = try service.rollback(to: fixture.outcome.champion, now: RandomWalkFixture.now + 120)
+        #expect(back.status == .rolledBack)
+        #expect(back.deployment == nil)
+        #expect(try service.repository.champion()?.predictor == .baseline(.lastSale))
+        #expect(
+            throws: FunkoError.badRequest(
+                "the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(try #require(fixture.outcome.candidate))"
+            )
+        ) {
+            try service.rollback(to: fixture.outcome.candidate, now: RandomWalkFixture.now + 180)
+        }
     }
 
     /// In sagemaker mode a baseline answers in the function: the endpoint named here does not
