@@ -33,8 +33,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
 
-        // Domain and API types, dates, JSON, files, logging, backoff, progress: no I/O besides stderr.
-        .target(name: "FunkoCore"),
+        // Domain and API types, dates, JSON, files, gzip, logging, backoff, progress: no I/O besides stderr.
+        .target(name: "FunkoCore", dependencies: ["CZlib"]),
         // Catalog and sales persistence behind the `Store` protocol (SQLite, PostgreSQL); migrations.
         .target(name: "FunkoStore", dependencies: ["FunkoCore", "CSQLite", "CPostgres"]),
         // Sample-market generator and CSV import/export.
@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "FunkoFeatures", dependencies: ["FunkoCore"]),
         // XGBoost training, evaluation, intervals, SageMaker-compatible artifacts, the dataset
         // pipeline and quality gate, drift.
-        .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures", "CXGBoost", "CZlib"]),
+        .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures", "CXGBoost"]),
         // Request validation and the predict/history/status operations shared by CLI and Lambdas.
         .target(name: "FunkoAPI", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel"]),
         // HTTP client over libcurl: one reusable handle, timeouts, streaming. AWS clients build on it.

@@ -168,7 +168,8 @@ public final class PriceService {
                 inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
         }
         return ModelStatus(
-            status: "ok", modelVersion: m.version, trainedAt: m.trainedAt, metrics: m.metrics,
+            status: "ok", modelVersion: m.version, predictor: m.predictor.rawValue, trainedAt: m.trainedAt,
+            metrics: m.metrics,
             baselines: m.baselineMetrics, inferenceMode: inferenceMode, endpoint: endpoint, drift: nil, catalog: counts)
     }
 }

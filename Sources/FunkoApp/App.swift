@@ -122,13 +122,15 @@ public final class App {
         }
     }
 
-    /// Embedded: the trees from model.tar.gz. SageMaker: only metadata.json; the endpoint has the trees.
+    /// Embedded: the trees from model.tar.gz. SageMaker: only metadata.json; the endpoint has the
+    /// trees. A baseline answers in the function in both modes: no endpoint serves it.
     private func load(_ version: String) throws -> InferenceBackend {
         if let runtime, let endpoint = configuration.endpointName {
-            return SageMakerBackend(
-                metadata: try repository.metadata(version: version), endpoint: endpoint, runtime: runtime)
+            let metadata = try repository.metadata(version: version)
+            guard metadata.predictor == .model else { return try BaselinePredictor(metadata: metadata) }
+            return SageMakerBackend(metadata: metadata, endpoint: endpoint, runtime: runtime)
         }
-        return try repository.load(version: version)
+        return try repository.servable(version: version)
     }
 
     /// The serving model, reloaded if `champion.json` names another version (checked at most

@@ -223,6 +223,9 @@ public struct EndpointStatus: Codable, Equatable, Sendable {
 public struct ModelStatus: Codable, Equatable, Sendable {
     public var status: String
     public var modelVersion: String?
+    /// What answers: "model" (the trees) or "baseline:<name>" when no trained model beat that
+    /// naive baseline; nil with no champion.
+    public var predictor: String?
     public var trainedAt: String?
     public var metrics: Metrics?
     public var baselines: [String: Metrics]?
@@ -233,18 +236,20 @@ public struct ModelStatus: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case status
         case modelVersion = "model_version"
+        case predictor
         case trainedAt = "trained_at"
         case metrics, baselines
         case inferenceMode = "inference_mode"
         case endpoint, drift, catalog
     }
     public init(
-        status: String, modelVersion: String?, trainedAt: String?, metrics: Metrics?,
+        status: String, modelVersion: String?, predictor: String? = nil, trainedAt: String?, metrics: Metrics?,
         baselines: [String: Metrics]?, inferenceMode: String, endpoint: EndpointStatus,
         drift: [String: Double]?, catalog: CatalogCounts?
     ) {
         self.status = status
         self.modelVersion = modelVersion
+        self.predictor = predictor
         self.trainedAt = trainedAt
         self.metrics = metrics
         self.baselines = baselines
@@ -257,6 +262,7 @@ public struct ModelStatus: Codable, Equatable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(status, forKey: .status)
         try c.encode(modelVersion, forKey: .modelVersion)
+        try c.encode(predictor, forKey: .predictor)
         try c.encode(trainedAt, forKey: .trainedAt)
         try c.encode(metrics, forKey: .metrics)
         try c.encode(baselines, forKey: .baselines)

@@ -34,6 +34,18 @@ public struct Importer {
         self.now = now
     }
 
+    /// A file to import as (name, CSV bytes): gzip-compressed files (`.csv.gz`, told by their
+    /// magic bytes) are decompressed; a truncated or corrupt one is an error naming the file.
+    public static func read(_ path: String) throws -> (name: String, bytes: [UInt8]) {
+        let bytes = try Files.read(path)
+        guard Gzip.isGzip(bytes) else { return (path, bytes) }
+        do {
+            return (path, try Gzip.decompress(bytes))
+        } catch let e as FunkoError {
+            throw FunkoError.badRequest("\(path): \(e.message); download or compress it again")
+        }
+    }
+
     public func run(catalog: (name: String, bytes: [UInt8])?, sales: (name: String, bytes: [UInt8])?, strict: Bool)
         throws -> Report
     {

@@ -10,18 +10,36 @@ public struct ChampionRecord: Codable, Equatable, Sendable {
     /// The SageMaker endpoint config that serves this version, when promotion moved an endpoint:
     /// until the endpoint runs it, sagemaker-mode functions keep the previous version's metadata.
     public var endpointConfig: String?
+    /// Trees or a baseline; a champion.json from before baselines could serve names a model.
+    public var predictor: Predictor
     enum CodingKeys: String, CodingKey {
         case version
         case promotedAt = "promoted_at"
         case reason, previous
         case endpointConfig = "endpoint_config"
+        case predictor
     }
-    public init(version: String, promotedAt: String, reason: String, previous: String?, endpointConfig: String? = nil) {
+    public init(
+        version: String, promotedAt: String, reason: String, previous: String?, endpointConfig: String? = nil,
+        predictor: Predictor = .model
+    ) {
         self.version = version
         self.promotedAt = promotedAt
         self.reason = reason
         self.previous = previous
         self.endpointConfig = endpointConfig
+        self.predictor = predictor
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            version: try c.decode(String.self, forKey: .version),
+            promotedAt: try c.decode(String.self, forKey: .promotedAt),
+            reason: try c.decode(String.self, forKey: .reason),
+            previous: try c.decodeIfPresent(String.self, forKey: .previous),
+            endpointConfig: try c.decodeIfPresent(String.self, forKey: .endpointConfig),
+            predictor: try c.decodeIfPresent(Predictor.self, forKey: .predictor) ?? .model)
     }
 }
 
@@ -72,8 +90,15 @@ public struct ModelRepository {
         let mtime = Time.parseISO8601(model.metadata.trainedAt) ?? 0
         try store.put(
             ArtifactKey.archive(v), try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
-        try store.put(ArtifactKey.metadata(v), Array(try JSON.encode(model.metadata, pretty: true).utf8))
-        try store.put(ArtifactKey.evaluation(v), Array(try JSON.encode(model.evaluation, pretty: true).utf8))
+        try save(model.metadata, model.evaluation)
+    }
+
+    /// A baseline version has no trees: its metadata and evaluation are all of it.
+    public func save(_ baseline: BaselineVersion) throws { try save(baseline.metadata, baseline.evaluation) }
+
+    private func save(_ metadata: ModelMetadata, _ evaluation: EvaluationReport) throws {
+        try store.put(ArtifactKey.metadata(metadata.version), Array(try JSON.encode(metadata, pretty: true).utf8))
+        try store.put(ArtifactKey.evaluation(metadata.version), Array(try JSON.encode(evaluation, pretty: true).utf8))
     }
 
     public func champion() throws -> ChampionRecord? { try Self.decodeChampion(try store.get(ArtifactKey.champion)) }
@@ -85,13 +110,16 @@ public struct ModelRepository {
     /// Makes `version` the champion. `previous` is read in the same update, so two promotions
     /// at once chain instead of one forgetting the other; promoting the champion again (a
     /// redelivered event) keeps its `previous`, so a rollback still has somewhere to go.
-    public func promote(_ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil) throws {
+    public func promote(
+        _ version: String, reason: String, at: EpochSeconds, endpointConfig: String? = nil,
+        predictor: Predictor = .model
+    ) throws {
         try store.update(ArtifactKey.champion) { bytes in
             let current = try Self.decodeChampion(bytes)
             let previous = current?.version == version ? current?.previous : current?.version
             let record = ChampionRecord(
                 version: version, promotedAt: Time.iso8601(at), reason: reason, previous: previous,
-                endpointConfig: endpointConfig)
+                endpointConfig: endpointConfig, predictor: predictor)
             return Array(try JSON.encode(record, pretty: true).utf8)
         }
     }
@@ -108,11 +136,32 @@ public struct ModelRepository {
         try store.get(ArtifactKey.evaluation(version)).map { try JSON.decode(EvaluationReport.self, from: $0) }
     }
 
-    /// Loads `version`, or the champion when nil.
+    /// The trees of `version`, or of the champion when nil (a model, not a baseline).
     public func load(version: String? = nil) throws -> LoadedModel {
+        let v = try resolve(version)
+        let m = try metadata(version: v)
+        guard m.predictor == .model else {
+            throw FunkoError.badRequest(
+                "version \(v) is the \(m.predictor) predictor, which has no trees: pick a trained model version")
+        }
+        return try trees(v, metadata: m)
+    }
+
+    /// What answers for `version` (the champion when nil): its trees, or the baseline it names.
+    public func servable(version: String? = nil) throws -> InferenceBackend {
+        let v = try resolve(version)
+        let m = try metadata(version: v)
+        return m.predictor == .model ? try trees(v, metadata: m) : try BaselinePredictor(metadata: m)
+    }
+
+    private func resolve(_ version: String?) throws -> String {
         guard let v = try version ?? champion()?.version else {
             throw FunkoError.unavailable("no trained model in \(store.description): run `funko train` first")
         }
+        return v
+    }
+
+    private func trees(_ v: String, metadata: ModelMetadata) throws -> LoadedModel {
         guard let archive = try store.get(ArtifactKey.archive(v)) else {
             throw FunkoError.unavailable(
                 "model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
@@ -120,7 +169,13 @@ public struct ModelRepository {
         guard let trees = try TarGz.extract(archive)[Self.modelFileName] else {
             throw FunkoError.unavailable("model \(v): model.tar.gz holds no \(Self.modelFileName)")
         }
-        return LoadedModel(metadata: try metadata(version: v), booster: try Booster(model: trees))
+        return LoadedModel(metadata: metadata, booster: try Booster(model: trees))
+    }
+
+    /// The newest version with trees (names sort by training time), trained or not promoted.
+    public func latestTrained() throws -> String? {
+        for v in try versions().reversed() where try metadata(version: v).predictor == .model { return v }
+        return nil
     }
 
     /// Versions that have a metadata.json, oldest first.

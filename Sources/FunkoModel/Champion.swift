@@ -31,12 +31,17 @@ public struct PromotionGuards: Sendable {
                 "candidate MAE \(formatCents(m.metrics.mae)) does not beat the \(best.key) baseline (\(formatCents(best.value.mae)))"
             )
         }
-        if let c = m.metrics.intervalCoverage, abs(c - m.interval.nominalCoverage) > maxCoverageGap {
-            out.append(
-                "interval coverage \(formatCents(c * 100))% is more than \(formatCents(maxCoverageGap * 100)) points from the nominal \(formatCents(m.interval.nominalCoverage * 100))%"
-            )
-        }
+        if let c = coverageFailure(m) { out.append(c) }
         return out
+    }
+
+    /// The range guard alone (a served baseline is its own best baseline, so only this applies).
+    public func coverageFailure(_ m: ModelMetadata) -> String? {
+        guard let c = m.metrics.intervalCoverage, abs(c - m.interval.nominalCoverage) > maxCoverageGap else {
+            return nil
+        }
+        return
+            "interval coverage \(formatCents(c * 100))% is more than \(formatCents(maxCoverageGap * 100)) points from the nominal \(formatCents(m.interval.nominalCoverage * 100))%"
     }
 }
 
@@ -53,8 +58,8 @@ public enum Champion {
         var championMAE: Double?
         var rowsCompared = 0
         if let current, let window = cand.windows["test"] {
-            // The champion with its own vocabularies, on the same newest held-out sales.
-            let report = try repository.load(version: current.version).evaluate(on: table, window: window)
+            // The champion (trees or a baseline) with its own vocabularies, on the same newest held-out sales.
+            let report = try repository.servable(version: current.version).evaluate(on: table, window: window)
             championMAE = report.model.mae
             rowsCompared = report.rows
         }
@@ -70,5 +75,36 @@ public enum Champion {
         return PromotionDecision(
             candidate: cand.version, champion: current?.version, promoted: promoted, reason: reason,
             candidateMAE: candMAE, championMAE: championMAE)
+    }
+
+    /// After a refused candidate (`refused`, from `compare`): whether `baseline` serves instead.
+    /// It does when nothing serves yet (a baseline beats a 503), or when it beats the champion on
+    /// the candidate's test window and holds its range's coverage; a baseline champion gives way
+    /// to an equally good baseline calibrated on newer sales. Nil: the champion stays.
+    public static func baselineFallback(
+        _ baseline: BaselineVersion, refused: PromotionDecision, champion: ChampionRecord?,
+        guards: PromotionGuards = PromotionGuards()
+    ) -> PromotionDecision? {
+        let mae = baseline.metadata.metrics.mae
+        var reason = refused.reason + "; serving " + baseline.summary
+        if let champion {
+            guard let championMAE = refused.championMAE, guards.coverageFailure(baseline.metadata) == nil else {
+                return nil
+            }
+            // The same baseline on the same sales ties up to rounding (prices go through exp and log).
+            let tie = abs(mae - championMAE) <= 1e-9 * championMAE
+            if !tie, mae < championMAE {
+                reason += ", below champion \(champion.version)'s MAE $\(formatCents(championMAE))"
+            } else if tie, champion.predictor != .model {
+                reason += ", recalibrated on newer sales than champion \(champion.version)"
+            } else {
+                return nil
+            }
+        } else if let failed = guards.coverageFailure(baseline.metadata) {
+            reason += " although its " + failed
+        }
+        return PromotionDecision(
+            candidate: baseline.metadata.version, champion: champion?.version, promoted: true, reason: reason,
+            candidateMAE: mae, championMAE: refused.championMAE)
     }
 }

@@ -52,12 +52,20 @@ public enum Evaluator {
         model: Booster, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
         pops: [FunkoPop]
     ) throws -> EvaluationReport {
-        let raw = try model.predict(features)
+        evaluate(
+            targets: try model.predict(features).map(Double.init), metadata: metadata, features: features,
+            actual: actual, pops: pops)
+    }
+
+    /// The same from target-space predictions, whatever made them (trees, an endpoint, a baseline).
+    public static func evaluate(
+        targets raw: [Double], metadata: ModelMetadata, features: FeatureMatrix, actual: [Double], pops: [FunkoPop]
+    ) -> EvaluationReport {
         var price = [Double]()
         var low = [Double]()
         var high = [Double]()
         for i in 0..<features.rows {
-            let e = metadata.estimate(features: features, row: i, prediction: Double(raw[i]))
+            let e = metadata.estimate(features: features, row: i, prediction: raw[i])
             price.append(e.price)
             low.append(e.low)
             high.append(e.high)
@@ -101,7 +109,7 @@ public enum Evaluator {
     }
 }
 
-extension LoadedModel {
+extension InferenceBackend {
     /// This model's point-in-time feature rows for the sales of `table` (sorted by Pop and time)
     /// sold in `from ..< until`, each from earlier sales only, with the sales' indices in `table`.
     public func rows(forSalesOf table: SalesTable, from: EpochSeconds, until: EpochSeconds) -> (
@@ -123,9 +131,9 @@ extension LoadedModel {
             throw FunkoError.badRequest(
                 "no sales in the window \(window.from) .. \(window.until): was the database replaced?")
         }
-        var report = try Evaluator.evaluate(
-            model: booster, metadata: metadata, features: features, actual: indices.map { table.price[$0] },
-            pops: indices.map { table.pops[Int(table.pop[$0])] })
+        var report = Evaluator.evaluate(
+            targets: try predictTargets(features, deadline: nil), metadata: metadata, features: features,
+            actual: indices.map { table.price[$0] }, pops: indices.map { table.pops[Int(table.pop[$0])] })
         report.window = window
         return report
     }

@@ -96,6 +96,21 @@ public struct IntervalModel: Codable, Equatable, Sendable {
     public func band(sales90d: Int) -> IntervalBand {
         bands.last { sales90d >= $0.minSales90d } ?? bands[0]
     }
+
+    /// Split-conformal bounds from held-out residuals (in target space), one pair per support
+    /// band; a band with under 200 rows has too few for a stable quantile and gets the pooled
+    /// bounds. The model and a served baseline are calibrated alike.
+    public static func calibrate(residuals: [Double], sales90d: [Int], coverage: Double) -> IntervalModel {
+        var byBand = [[Double]](repeating: [], count: supportEdges.count)
+        for (r, n) in zip(residuals, sales90d) { byBand[supportEdges.lastIndex { n >= $0 } ?? 0].append(r) }
+        let overall = MetricMath.conformalBounds(residuals: residuals, coverage: coverage)
+        let bands = supportEdges.enumerated().map { b, edge -> IntervalBand in
+            let r = byBand[b]
+            let q = r.count >= 200 ? MetricMath.conformalBounds(residuals: r, coverage: coverage) : overall
+            return IntervalBand(minSales90d: edge, low: q.low, high: q.high, calibrationRows: r.count)
+        }
+        return IntervalModel(method: "split_conformal_by_support", nominalCoverage: coverage, bands: bands)
+    }
 }
 
 /// A histogram of one feature (or of the predictions) on the training rows, for drift checks:
@@ -158,6 +173,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     public var bestIteration: Int
     public var windows: [String: DataWindow]
     public var trainingSummary: TrainingSummary
+    /// Trees, or a naive baseline served as a version; metadata.json written before baselines
+    /// could serve has none and reads as a model (`predictor`).
+    public var predictorKind: Predictor? = .model
 
     enum CodingKeys: String, CodingKey {
         case version
@@ -175,7 +193,10 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         case bestIteration = "best_iteration"
         case windows
         case trainingSummary = "training_summary"
+        case predictorKind = "predictor"
     }
+
+    public var predictor: Predictor { predictorKind ?? .model }
 }
 
 public struct TrainingSummary: Codable, Equatable, Sendable {

@@ -1,4 +1,3 @@
-import CZlib
 import FunkoCore
 
 /// The `model.tar.gz` SageMaker expects: a gzip-compressed ustar archive. Only regular files,
@@ -36,12 +35,12 @@ public enum TarGz {
             tar += [UInt8](repeating: 0, count: (512 - f.bytes.count % 512) % 512)
         }
         tar += [UInt8](repeating: 0, count: 1024)
-        return try gzip(tar)
+        return try Gzip.compress(tar)
     }
 
     /// The files of a tar.gz (regular files only), names without a leading `./`.
     public static func extract(_ gz: [UInt8]) throws -> [String: [UInt8]] {
-        let tar = try gunzip(gz)
+        let tar = try Gzip.decompress(gz)
         var files: [String: [UInt8]] = [:]
         var off = 0
         while off + 512 <= tar.count {
@@ -65,58 +64,5 @@ public enum TarGz {
             off += (size + 511) / 512 * 512
         }
         return files
-    }
-
-    static func gzip(_ input: [UInt8]) throws -> [UInt8] {
-        var s = z_stream()
-        // windowBits 15 + 16 selects the gzip wrapper (header with mtime 0: reproducible).
-        guard
-            deflateInit2_(
-                &s, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-                == Z_OK
-        else {
-            throw FunkoError(.internalError, "gzip: cannot initialise zlib")
-        }
-        defer { deflateEnd(&s) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&s, UInt(input.count))) + 32)
-        var input = input
-        let rc = input.withUnsafeMutableBufferPointer { inp in
-            out.withUnsafeMutableBufferPointer { o in
-                s.next_in = inp.baseAddress
-                s.avail_in = UInt32(inp.count)
-                s.next_out = o.baseAddress
-                s.avail_out = UInt32(o.count)
-                return deflate(&s, Z_FINISH)
-            }
-        }
-        guard rc == Z_STREAM_END else { throw FunkoError(.internalError, "gzip: deflate failed (\(rc))") }
-        return Array(out[0..<Int(s.total_out)])
-    }
-
-    static func gunzip(_ input: [UInt8]) throws -> [UInt8] {
-        var s = z_stream()
-        guard inflateInit2_(&s, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw FunkoError(.internalError, "gunzip: cannot initialise zlib")
-        }
-        defer { inflateEnd(&s) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var input = input
-        try input.withUnsafeMutableBufferPointer { inp in
-            s.next_in = inp.baseAddress
-            s.avail_in = UInt32(inp.count)
-            while true {
-                let (rc, produced) = chunk.withUnsafeMutableBufferPointer { c -> (Int32, Int) in
-                    s.next_out = c.baseAddress
-                    s.avail_out = UInt32(c.count)
-                    let rc = inflate(&s, Z_NO_FLUSH)
-                    return (rc, c.count - Int(s.avail_out))
-                }
-                out.append(contentsOf: chunk[0..<produced])
-                if rc == Z_STREAM_END { break }
-                guard rc == Z_OK else { throw FunkoError(.internalError, "gunzip: not a valid gzip stream (\(rc))") }
-            }
-        }
-        return out
     }
 }

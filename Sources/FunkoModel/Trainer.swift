@@ -220,25 +220,11 @@ public enum Trainer {
 
         // Interval calibration on validation residuals, per support band.
         let validPred = try model.predict(validM)
-        var residualsByBand = [[Double]](repeating: [], count: IntervalModel.supportEdges.count)
-        var allResiduals: [Double] = []
-        for (k, i) in split.validation.enumerated() {
-            let r = config.transform.target(price: data.table.price[i], reference: refs[i]) - Double(validPred[k])
-            let n = Int(features[i, .salesCount90d])
-            let b = IntervalModel.supportEdges.lastIndex { n >= $0 } ?? 0
-            residualsByBand[b].append(r)
-            allResiduals.append(r)
-        }
-        let overall = MetricMath.conformalBounds(residuals: allResiduals, coverage: config.nominalCoverage)
-        let bands = IntervalModel.supportEdges.enumerated().map { b, edge -> IntervalBand in
-            // Too few rows for a stable quantile: fall back to the pooled bounds.
-            let r = residualsByBand[b]
-            let q =
-                r.count >= 200 ? MetricMath.conformalBounds(residuals: r, coverage: config.nominalCoverage) : overall
-            return IntervalBand(minSales90d: edge, low: q.low, high: q.high, calibrationRows: r.count)
-        }
-        let interval = IntervalModel(
-            method: "split_conformal_by_support", nominalCoverage: config.nominalCoverage, bands: bands)
+        let interval = IntervalModel.calibrate(
+            residuals: split.validation.enumerated().map { k, i in
+                config.transform.target(price: data.table.price[i], reference: refs[i]) - Double(validPred[k])
+            },
+            sales90d: split.validation.map { Int(features[$0, .salesCount90d]) }, coverage: config.nominalCoverage)
 
         let trainPred = try model.predict(trainM)
         var summaryFeatures: [String: Distribution] = [:]
@@ -253,7 +239,11 @@ public enum Trainer {
             rows: split.train.count, pops: popsSeen, features: summaryFeatures,
             predictions: Distribution(values: trainPrices.map(Float.init)),
             priceMean: split.train.reduce(0) { $0 + data.table.price[$1] } / Double(split.train.count))
-        summary.serving = try servingReference(model, data: data)
+        summary.serving = try servingReference(data: data) { rows in
+            try model.predict(rows).enumerated().map { i, p in
+                config.transform.price(prediction: Double(p), reference: config.reference.value(rows, row: i))
+            }
+        }
 
         var metadata = ModelMetadata(
             version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
@@ -279,21 +269,19 @@ public enum Trainer {
         return TrainedModel(booster: model, metadata: metadata, evaluation: evaluation)
     }
 
-    /// Every Pop released by the newest sale, asked about then with the API's defaults.
-    static func servingReference(_ model: Booster, data: TrainingData) throws -> DriftReference {
+    /// Every Pop released by the newest sale, asked about then with the API's defaults, priced by
+    /// `prices` (the trees, or a served baseline).
+    static func servingReference(data: TrainingData, prices: (FeatureMatrix) throws -> [Double]) throws
+        -> DriftReference
+    {
         let t = data.split.last
         let queries = data.table.pops.indices.filter { data.table.pops[$0].releaseDate <= t }
             .map { FeatureQuery(pop: Int32($0), time: t, windowEnd: t, condition: .mint, marketplace: .ebay) }
         let rows = FeatureBuilder.rows(for: queries, sales: data.table, encoders: data.encoders)
-        let raw = rows.rows > 0 ? try model.predict(rows) : []
-        let prices = raw.indices.map {
-            Float(
-                data.config.transform.price(
-                    prediction: Double(raw[$0]), reference: data.config.reference.value(rows, row: $0)))
-        }
+        let priced = rows.rows > 0 ? try prices(rows).map(Float.init) : []
         var features: [String: Distribution] = [:]
         for f in Feature.allCases { features[f.name] = Distribution(values: (0..<rows.rows).map { rows[$0, f] }) }
         return DriftReference(
-            rows: rows.rows, at: Time.iso8601(t), features: features, predictions: Distribution(values: prices))
+            rows: rows.rows, at: Time.iso8601(t), features: features, predictions: Distribution(values: priced))
     }
 }

@@ -8,6 +8,8 @@ import FunkoStore
 public struct RetrainOutcome: Codable, Equatable, Sendable {
     public enum Status: String, Codable, Sendable {
         case promoted
+        /// The candidate was refused and the best naive baseline serves instead (`champion`).
+        case baselinePromoted = "baseline_promoted"
         case keptChampion = "kept_champion"
         case rejectedData = "rejected_data"
         case trainingStarted = "training_started"
@@ -133,7 +135,8 @@ public struct RetrainService {
             return try record(o)
         }
         let model = try Trainer.train(dataset.data, version: version, trainedAt: now, log: log)
-        return try conclude(model, table: table, quality: dataset.quality, trainingJob: nil, force: force, now: now)
+        return try conclude(
+            model, data: dataset.data, table: table, quality: dataset.quality, trainingJob: nil, force: force, now: now)
     }
 
     /// A new dataset version of `table` with this service's training config and gate limits,
@@ -206,7 +209,8 @@ public struct RetrainService {
         let quality = try repository.store.get(ArtifactKey.datasetFile(version, "quality.json")).map {
             try JSON.decode(QualityReport.self, from: $0)
         }
-        return try conclude(model, table: table, quality: quality, trainingJob: name, force: force, now: now)
+        return try conclude(
+            model, data: data, table: table, quality: quality, trainingJob: name, force: force, now: now)
     }
 
     /// Restores `version`, or the champion before the current one.
@@ -220,17 +224,22 @@ public struct RetrainService {
             )
         }
         guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
-        guard try repository.store.get(ArtifactKey.archive(target)) != nil else {
+        // A baseline version has no trees to miss.
+        let predictor = try repository.store.get(ArtifactKey.metadata(target)).map {
+            try JSON.decode(ModelMetadata.self, from: $0).predictor
+        }
+        guard let predictor, try predictor != .model || repository.store.get(ArtifactKey.archive(target)) != nil
+        else {
             throw FunkoError.notFound(
                 "model \(target) has no model.tar.gz in \(repository.store.description): pick a version under models/")
         }
-        _ = try repository.metadata(version: target)
         let reason = "rollback from \(current.version) to \(target)"
         var o = RetrainOutcome(
             status: .rolledBack, candidate: target, champion: target, promoted: true, reason: reason,
             decidedAt: Time.iso8601(now))
         o.deployment = try deploy(target, now: now)
-        try repository.promote(target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig)
+        try repository.promote(
+            target, reason: reason, at: now, endpointConfig: o.deployment?.endpointConfig, predictor: predictor)
         return try record(o)
     }
 
@@ -253,9 +262,11 @@ public struct RetrainService {
         return decided ? nil : job
     }
 
+    /// Scores the candidate against the champion and decides; a refused candidate may leave the
+    /// best naive baseline serving instead (`Champion.baselineFallback`), built from `data`.
     func conclude(
-        _ model: TrainedModel, table: SalesTable, quality: QualityReport?, trainingJob: String?, force: Bool,
-        now: EpochSeconds
+        _ model: TrainedModel, data: TrainingData, table: SalesTable, quality: QualityReport?, trainingJob: String?,
+        force: Bool, now: EpochSeconds
     ) throws -> RetrainOutcome {
         try repository.save(model)
         let decision = try Champion.compare(
@@ -275,12 +286,27 @@ public struct RetrainService {
             try repository.promote(
                 decision.candidate, reason: decision.reason, at: now, endpointConfig: o.deployment?.endpointConfig)
             o.champion = decision.candidate
+        } else {
+            let baseline = try BaselineVersion.best(for: model.metadata, data: data)
+            if let fallback = Champion.baselineFallback(
+                baseline, refused: decision, champion: try repository.champion(), guards: guards)
+            {
+                // No endpoint move: a baseline answers inside the functions.
+                try repository.save(baseline)
+                try repository.promote(
+                    fallback.candidate, reason: fallback.reason, at: now, predictor: .baseline(baseline.baseline))
+                o.status = .baselinePromoted
+                o.promoted = true
+                o.champion = fallback.candidate
+                o.reason = fallback.reason
+            }
         }
         return try record(o)
     }
 
+    /// Moves the endpoint to `version`; nothing for a baseline, which the functions answer themselves.
     func deploy(_ version: String, now: EpochSeconds) throws -> EndpointDeployment.Result? {
-        guard let deployment else { return nil }
+        guard let deployment, try repository.metadata(version: version).predictor == .model else { return nil }
         guard let s3 = repository.store as? S3ObjectStore else {
             throw FunkoError.badRequest(
                 "the SageMaker endpoint reads models from S3: set MODEL_BUCKET to deploy \(version)")
@@ -311,5 +337,5 @@ public struct RetrainService {
     }
 
     /// The statuses that end a training job's story.
-    static let final: Set<RetrainOutcome.Status> = [.promoted, .keptChampion, .trainingFailed]
+    static let final: Set<RetrainOutcome.Status> = [.promoted, .baselinePromoted, .keptChampion, .trainingFailed]
 }

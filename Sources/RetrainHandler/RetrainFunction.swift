@@ -76,12 +76,13 @@ public final class RetrainFunction: LambdaHandler {
     /// 1 for the run's outcome, 0 for the other three; the MAEs when the run scored a candidate.
     /// Runs that only started or are still waiting for a training job decided nothing yet.
     static func metrics(of status: RetrainOutcome.Status, outcome: RetrainOutcome?) -> [MetricsLogger.Metric] {
-        let decided: [RetrainOutcome.Status: MetricName] = [
-            .promoted: .retrainPromoted, .keptChampion: .retrainKeptChampion, .rejectedData: .retrainRefused,
-            .trainingFailed: .retrainFailed,
+        // A baseline taking over is a promotion: what serves changed (the decision log says why).
+        let decided: [MetricName: Set<RetrainOutcome.Status>] = [
+            .retrainPromoted: [.promoted, .baselinePromoted], .retrainKeptChampion: [.keptChampion],
+            .retrainRefused: [.rejectedData], .retrainFailed: [.trainingFailed],
         ]
-        guard decided[status] != nil else { return [] }
-        var list = decided.map { MetricsLogger.Metric($0.value, $0.key == status ? 1 : 0, .count) }
+        guard decided.values.contains(where: { $0.contains(status) }) else { return [] }
+        var list = decided.map { MetricsLogger.Metric($0.key, $0.value.contains(status) ? 1 : 0, .count) }
         if let mae = outcome?.metrics?.mae { list.append(.init(.candidateMAE, mae)) }
         if let mae = outcome?.championMAE { list.append(.init(.championMAE, mae)) }
         return list

@@ -141,6 +141,13 @@ struct Deploy: ParsableCommand {
             guard let v = try version ?? remoteRepo.champion()?.version ?? local.champion()?.version else {
                 throw FunkoError.badRequest("no model to deploy: train one (`funko train`) or pass --version")
             }
+            let kind = try (remoteRepo.store.get(ArtifactKey.metadata(v)) ?? local.store.get(ArtifactKey.metadata(v)))
+                .map { try JSON.decode(ModelMetadata.self, from: $0).predictor }
+            if let kind, kind != .model {
+                throw FunkoError.badRequest(
+                    "version \(v) is the \(kind) predictor: the functions answer it themselves and there are no trees to put on an endpoint; pass --version with a trained model version (`funko evaluate --latest` scores the newest)"
+                )
+            }
             // The endpoint reads the model from S3: upload this version if it is not there yet.
             let archiveKey = ArtifactKey.archive(v)
             if try s3.headObject(bucket: remote.bucket, key: remote.prefix + archiveKey) == nil {

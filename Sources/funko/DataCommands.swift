@@ -39,7 +39,7 @@ struct Generate: ParsableCommand {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import catalog and sales CSV files (idempotent, transactional).")
+        abstract: "Import catalog and sales CSV files, plain or gzip-compressed (.csv.gz) (idempotent, transactional).")
     @OptionGroup var options: AppOptions
     @Option(
         help:
@@ -58,8 +58,7 @@ struct Import: ParsableCommand {
             }
             let store = try options.app().store
             let report = try Importer(store: store).run(
-                catalog: try catalog.map { ($0, try Files.read($0)) },
-                sales: try sales.map { ($0, try Files.read($0)) },
+                catalog: try catalog.map(Importer.read), sales: try sales.map(Importer.read),
                 strict: strict)
             for r in report.rejected { writeStderr("rejected \(r)\n") }
             print(

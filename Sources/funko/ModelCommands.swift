@@ -102,25 +102,50 @@ struct Train: ParsableCommand {
                 "model \(version) trained on \(trainRows) sales in \(Int(Time.monotonic() - started))s, saved to \(app.repository.store.location(of: ArtifactKey.model(version)))"
             )
             printEvaluation(evaluation, segments: false)
-            print(
-                outcome.promoted
-                    ? "promoted to champion: \(outcome.reason)"
-                    : "kept champion \(outcome.champion ?? "-"): \(outcome.reason)")
+            switch outcome.status {
+            case .promoted: print("promoted to champion: \(outcome.reason)")
+            case .baselinePromoted:
+                print("not promoted; baseline \(outcome.champion ?? "-") serves instead: \(outcome.reason)")
+            default: print("kept champion \(outcome.champion ?? "-"): \(outcome.reason)")
+            }
         }
     }
 }
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a model and the naive baselines on its held-out window.")
+        abstract:
+            "Score a version (the champion, a trained model that was not promoted, or a served baseline) and the naive baselines on its held-out window."
+    )
     @OptionGroup var options: AppOptions
-    @Option(help: "Model version (default: the champion).") var version: String?
+    @Option(help: "Version to score (default: the champion).") var version: String?
+    @Flag(help: "Score the newest trained model, promoted or not.") var latest = false
     @Flag(help: "Print JSON: {rows, model, baselines, segments}.") var json = false
 
     func run() throws {
         try FunkoCLI.run {
+            guard !latest || version == nil else { throw FunkoError.badRequest("give --version or --latest, not both") }
             let app = try options.app()
-            let model = try app.repository.load(version: version)
+            let repository = app.repository
+            var chosen = version
+            if latest {
+                guard let v = try repository.latestTrained() else {
+                    throw FunkoError.notFound(
+                        "no trained model in \(repository.store.description): run `funko train` first")
+                }
+                chosen = v
+            } else if let version {
+                let known = try repository.versions()
+                guard known.contains(version) else {
+                    let newest = known.suffix(10).reversed().joined(separator: ", ")
+                    throw FunkoError.notFound(
+                        known.isEmpty
+                            ? "--version \(version): there are no versions in \(repository.store.description): run `funko train` first"
+                            : "--version \(version) is not in \(repository.store.description); versions there (newest first): \(newest)\(known.count > 10 ? ", and \(known.count - 10) older" : "")"
+                    )
+                }
+            }
+            let model = try repository.servable(version: chosen)
             let table = try app.store.salesTable(since: nil)
             guard table.count > 0 else {
                 throw FunkoError.badRequest("the database has no sales: run `funko generate` or `funko import` first")
@@ -134,13 +159,17 @@ struct Evaluate: ParsableCommand {
                 try printJSON(report)
                 return
             }
-            print("model \(model.metadata.version), test window \(window.from) .. \(window.until)")
-            printEvaluation(report, segments: true)
+            let predictor = model.metadata.predictor
+            print(
+                "\(predictor == .model ? "model" : "\(predictor)") \(model.metadata.version), test window \(window.from) .. \(window.until)"
+            )
+            printEvaluation(report, segments: true, predictor: predictor)
         }
     }
 }
 
-func printEvaluation(_ r: EvaluationReport, segments: Bool) {
+/// `predictor` names the first line: the version's trees, or the baseline it serves.
+func printEvaluation(_ r: EvaluationReport, segments: Bool, predictor: Predictor = .model) {
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
     func fmt(_ v: Double, _ digits: Int = 2) -> String {
         let p = pow(10.0, Double(digits))
@@ -161,7 +190,7 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool) {
             pad(name, 32) + pad(fmt(m.mae), 10) + pad(fmt(m.rmse), 10) + pad(fmt(m.r2, 3), 8) + pad(fmt(m.mape, 1), 9)
                 + (m.intervalCoverage.map { fmt($0 * 100, 1) + "%" } ?? "-"))
     }
-    line("model", r.model)
+    line(predictor.rawValue, r.model)
     for b in Baseline.allCases { if let m = r.baselines[b.rawValue] { line("baseline " + b.rawValue, m) } }
     if let best = r.bestBaseline {
         let gain = (1 - r.model.mae / best.metrics.mae) * 100
@@ -249,16 +278,16 @@ struct Drift: ParsableCommand {
             let since = try parseDay(from, flag: "from") ?? until - 30 * secondsPerDay
             guard since < until else { throw FunkoError.badRequest("--from must be before --to") }
             let app = try options.app()
-            let model = try app.repository.load(version: version)
+            let model = try app.repository.servable(version: version)
             // The rows the model would have been asked for at each sale, point in time.
             let (rows, indices) = model.rows(
                 forSalesOf: try app.store.salesTable(since: nil), from: since, until: until)
             guard !indices.isEmpty else {
                 throw FunkoError.notFound("no sales from \(Time.iso8601(since)) to \(Time.iso8601(until))")
             }
-            let raw = try model.booster.predict(rows)
+            let raw = try model.predictTargets(rows, deadline: nil)
             let prices = (0..<rows.rows).map {
-                model.metadata.estimate(features: rows, row: $0, prediction: Double(raw[$0])).price
+                model.metadata.estimate(features: rows, row: $0, prediction: raw[$0]).price
             }
             let report = DriftReport(
                 features: rows, predictions: prices, reference: model.metadata.trainingSummary.sales)

@@ -229,6 +229,23 @@ import Testing
             funkoBinary, ["deploy", "--bucket", "cli-artifacts", "--endpoint-name", "x"], env: env)
         #expect(noRole.status == 1)
         #expect(noRole.stderr.contains("no execution role: pass --role-arn"))
+        // A baseline version has no trees: deploy refuses it and leaves the endpoint alone.
+        var baseline = try JSON.decode(
+            ModelMetadata.self, from: try Files.read("\(HandlerFixture.shared.dataDir)/models/fixture/metadata.json"))
+        baseline.version = "fixture-baseline"
+        baseline.predictorKind = .baseline(.lastSale)
+        try S3ObjectStore(s3: s3, bucket: "cli-artifacts", prefix: "funko").put(
+            ArtifactKey.metadata(baseline.version), Array(try JSON.encode(baseline).utf8))
+        let notDeployed = try runProcess(
+            funkoBinary,
+            [
+                "deploy", "--bucket", "cli-artifacts", "--prefix", "funko", "--version", "fixture-baseline",
+                "--endpoint-name", "cli-endpoint", "--role-arn", "arn:aws:iam::123456789012:role/sm",
+            ], env: env)
+        #expect(notDeployed.status == 1)
+        #expect(
+            notDeployed.stderr.contains("version fixture-baseline is the baseline:last_sale predictor"),
+            "\(notDeployed.stderr)")
         var noCreds = env
         noCreds["AWS_ACCESS_KEY_ID"] = nil
         noCreds["AWS_SECRET_ACCESS_KEY"] = nil

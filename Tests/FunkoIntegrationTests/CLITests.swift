@@ -3,6 +3,7 @@ import FunkoTestSupport
 import Testing
 
 @testable import FunkoCore
+@testable import FunkoData
 
 /// The `funko` binary as a person runs it: the happy path end to end, and every kind of bad
 /// input giving one line that says what to do and a non-zero exit.
@@ -45,6 +46,74 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         #expect(text.contains("Generating sales: done in"), "\(text)")
+    }
+
+    /// On a market no model reads better than the last sale (imported from .csv.gz files),
+    /// `funko train` leaves the last-sale baseline serving; `funko evaluate` scores it, and the
+    /// refused model too (`--latest`, `--version`), and names the versions it knows.
+    @Test func aRefusedModelCanBeEvaluatedWhileTheBaselineServes() throws {
+        let end = CivilDate(year: 2025, month: 6, day: 30).dayNumber
+        let market = randomWalkMarket(pops: 60, days: end - 499...end)
+        var catalog = Importer.catalogRequired.joined(separator: ",") + "\n"
+        for p in market.pops {
+            catalog +=
+                "\(p.id),\(p.name),\(p.series),\(p.character),\(p.funkoNumber),\(Time.isoDate(p.releaseDate)),false,false,false,\(formatCents(p.baseEstimatedValue))\n"
+        }
+        var sales = (Importer.salesRequired + Importer.salesOptional).joined(separator: ",") + "\n"
+        for s in market.sales {
+            sales +=
+                "\(s.popID),\(Time.iso8601(s.soldAt)),\(formatCents(s.price)),\(s.condition.rawValue),\(s.marketplace.rawValue),\(s.source),\(s.externalID)\n"
+        }
+        try Files.write(dir.file("catalog.csv.gz"), try Gzip.compress(Array(catalog.utf8)))
+        try Files.write(dir.file("sales.csv.gz"), try Gzip.compress(Array(sales.utf8)))
+        let imported = try funko(
+            "import", "--catalog", dir.file("catalog.csv.gz"), "--sales", dir.file("sales.csv.gz"), "--strict")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("sales: \(market.sales.count) new"), "\(imported.stdout)")
+        expectOneLineError(try funko("evaluate", "--latest"), "no trained model in \(dir.file("store"))")
+
+        let train = try funko("train", "--max-rounds", "60", "--eta", "0.2")
+        #expect(train.status == 0, "\(train.stderr)")
+        struct Decision: Decodable {
+            let status: String
+            let candidate: String?
+            let champion: String?
+        }
+        let log = try JSON.decode([Decision].self, from: try Files.read(dir.file("store/models/decisions.json")))
+        #expect(log.map(\.status) == ["baseline_promoted"])
+        let model = try #require(log.first?.candidate)
+        let baseline = try #require(log.first?.champion)
+        #expect(train.stdout.contains("baseline \(baseline) serves instead"), "\(train.stdout)")
+        let status = try funko("status")
+        #expect(status.stdout.contains(#""predictor" : "baseline:last_sale""#), "\(status.stdout)")
+
+        // The champion is the baseline; --latest and --version score the refused model.
+        let champion = try funko("evaluate")
+        #expect(champion.status == 0, "\(champion.stderr)")
+        #expect(champion.stdout.hasPrefix("baseline:last_sale \(baseline), test window"), "\(champion.stdout)")
+        let latest = try funko("evaluate", "--latest")
+        #expect(latest.status == 0, "\(latest.stderr)")
+        #expect(latest.stdout.hasPrefix("model \(model), test window"), "\(latest.stdout)")
+        struct Report: Decodable, Equatable {
+            struct M: Decodable, Equatable { let mae: Double }
+            let version: String?
+            let model: M
+            let baselines: [String: M]
+        }
+        let latestJSON = try JSON.decode(Report.self, from: try funko("evaluate", "--latest", "--json").stdout)
+        let byVersion = try JSON.decode(Report.self, from: try funko("evaluate", "--version", model, "--json").stdout)
+        #expect(latestJSON == byVersion)
+        #expect(byVersion.version == model)
+        let lastSale = try #require(byVersion.baselines["last_sale"]).mae
+        #expect(byVersion.model.mae > lastSale)
+        let served = try JSON.decode(Report.self, from: try funko("evaluate", "--version", baseline, "--json").stdout)
+        #expect(abs(served.model.mae - lastSale) < 1e-9)
+
+        expectOneLineError(
+            try funko("evaluate", "--version", "20200101-000000"),
+            "versions there (newest first): \(baseline), \(model)")
+        expectOneLineError(
+            try funko("evaluate", "--latest", "--version", model), "give --version or --latest, not both")
     }
 
     @Test func endToEndAndBadInput() throws {

@@ -104,18 +104,21 @@ import Testing
         let service = RetrainService(store: store, repository: ModelRepository(store: LocalObjectStore(root: dir.path)))
         let repo = service.repository
         let t0 = Time.parseISO8601("2025-07-01T00:00:00Z")!
-        let good = try Trainer.train(table, config: quickConfig(), version: "good", trainedAt: t0)
-        let first = try service.conclude(good, table: table, quality: nil, trainingJob: nil, force: false, now: t0)
+        let data = try TrainingData.prepare(table, config: quickConfig())
+        let good = try Trainer.train(data, version: "good", trainedAt: t0)
+        let first = try service.conclude(
+            good, data: data, table: table, quality: nil, trainingJob: nil, force: false, now: t0)
         #expect(first.promoted)
         var weak = quickConfig()
         weak.maxRounds = 1
         let bad = try Trainer.train(table, config: weak, version: "weak", trainedAt: t0 + 60)
         let decision = try service.conclude(
-            bad, table: table, quality: nil, trainingJob: nil, force: false, now: t0 + 60)
+            bad, data: data, table: table, quality: nil, trainingJob: nil, force: false, now: t0 + 60)
         #expect(!decision.promoted)
         #expect(decision.reason.contains("not below champion MAE"))
         #expect(try repo.champion()?.version == "good")
-        let forced = try service.conclude(bad, table: table, quality: nil, trainingJob: nil, force: true, now: t0 + 120)
+        let forced = try service.conclude(
+            bad, data: data, table: table, quality: nil, trainingJob: nil, force: true, now: t0 + 120)
         #expect(forced.promoted)
         #expect(try repo.champion()?.version == "weak")
         #expect(try repo.champion()?.previous == "good")

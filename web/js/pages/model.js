@@ -54,12 +54,12 @@ export function render(view, { setTitle }) {
 }
 
 function overview(s) {
-  const predictor = s.predictor || "xgboost";
+  const predictor = s.predictor || "model";
   const isBaseline = predictor.startsWith("baseline:");
   const items = [
     ["Model version", h("span", { testid: "model-version", class: "mono" }, s.model_version || "—")],
     ["Trained", dateTime(s.trained_at)],
-    ["Predictor", isBaseline ? `Naive baseline (${baselineLabel(predictor.slice("baseline:".length))})` : predictor === "xgboost" ? "XGBoost (gradient-boosted trees)" : predictor],
+    ["Predictor", isBaseline ? `Naive baseline (${baselineLabel(predictor.slice("baseline:".length))})` : predictor === "model" ? "XGBoost (gradient-boosted trees)" : predictor],
     ["Inference", s.inference_mode === "sagemaker" ? `SageMaker endpoint${s.endpoint && s.endpoint.name ? ` ${s.endpoint.name}` : ""}` : (s.inference_mode || "—")],
     ["Status", s.status || "—"],
   ];
@@ -76,11 +76,13 @@ function overview(s) {
 function comparison(s) {
   const m = s.metrics || {};
   const baselines = Object.entries(s.baselines || {});
-  const served = !(s.predictor || "").startsWith("baseline:");
-  const rows = [[served ? "Model" : "Trained model (not served)", m, true], ...baselines.map(([k, v]) => [`Baseline: ${baselineLabel(k)}`, v || {}, false])];
+  // With a baseline serving, `metrics` are that baseline's own, its calibrated range included.
+  const servedBaseline = (s.predictor || "").startsWith("baseline:");
+  const first = servedBaseline ? `Served: ${baselineLabel(s.predictor.slice("baseline:".length))} with its range` : "Model";
+  const rows = [[first, m, true], ...baselines.map(([k, v]) => [`Baseline: ${baselineLabel(k)}`, v || {}, false])];
   let headline = null;
   const best = baselines.filter(([, v]) => v && Number.isFinite(v.mae)).sort((a, b) => a[1].mae - b[1].mae)[0];
-  if (best && Number.isFinite(m.mae) && best[1].mae > 0) {
+  if (!servedBaseline && best && Number.isFinite(m.mae) && best[1].mae > 0) {
     const gain = (1 - m.mae / best[1].mae) * 100;
     headline = h("p", { class: "headline", testid: "model-headline" },
       gain >= 0
