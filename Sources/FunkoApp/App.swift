@@ -128,6 +128,7 @@ public final class App {
         if let runtime, let endpoint = configuration.endpointName {
             let metadata = try repository.metadata(version: version)
             guard metadata.predictor == .model else { return try BaselinePredictor(metadata: metadata) }
+            try metadata.checkFeatures()
             return SageMakerBackend(metadata: metadata, endpoint: endpoint, runtime: runtime)
         }
         return try repository.servable(version: version)
@@ -232,7 +233,7 @@ public final class SageMakerBackend: InferenceBackend {
     public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
         do {
             return try runtime.invokeEndpoint(
-                endpoint, csv: SageMakerCSV.rows(rows), rows: rows.rows, deadline: deadline)
+                endpoint, csv: SageMakerCSV.rows(metadata.inputs(rows)), rows: rows.rows, deadline: deadline)
         } catch let e as AWSError {
             throw FunkoError.unavailable("SageMaker endpoint \(endpoint) failed: \(e)")
         } catch let e as HTTPError {

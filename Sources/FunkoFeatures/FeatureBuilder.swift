@@ -124,6 +124,14 @@ public struct FeatureMatrix: Sendable {
         values[row * columns + feature.rawValue]
     }
 
+    /// The first `count` columns: what a model trained before later features were appended reads.
+    public func leading(_ count: Int) -> FeatureMatrix {
+        guard count < columns else { return self }
+        var m = FeatureMatrix(rows: rows, columns: count)
+        for r in 0..<rows { for c in 0..<count { m.values[r * count + c] = values[r * columns + c] } }
+        return m
+    }
+
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> FeatureMatrix {
         var m = FeatureMatrix(rows: indices.count, columns: columns)

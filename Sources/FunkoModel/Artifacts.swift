@@ -169,6 +169,7 @@ public struct ModelRepository {
         guard let trees = try TarGz.extract(archive)[Self.modelFileName] else {
             throw FunkoError.unavailable("model \(v): model.tar.gz holds no \(Self.modelFileName)")
         }
+        try metadata.checkFeatures()
         return LoadedModel(metadata: metadata, booster: try Booster(model: trees))
     }
 

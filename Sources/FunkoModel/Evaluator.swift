@@ -53,7 +53,8 @@ public enum Evaluator {
         pops: [FunkoPop]
     ) throws -> EvaluationReport {
         evaluate(
-            targets: try model.predict(features).map(Double.init), metadata: metadata, features: features,
+            targets: try model.predict(metadata.inputs(features)).map(Double.init), metadata: metadata,
+            features: features,
             actual: actual, pops: pops)
     }
 
@@ -103,6 +104,17 @@ public enum Evaluator {
         segment("vaulted") { features[$0, .isVaulted] == 1 }
         segment("not vaulted") { features[$0, .isVaulted] != 1 }
         for (name, range) in buckets { segment(name) { range.contains(actual[$0]) } }
+        // Where the last sale is hard to beat: fresh evidence, quiet markets, trends.
+        let days = { (i: Int) in features[i, .daysSinceLastSale] }
+        segment("no earlier sale") { days($0).isNaN }
+        segment("last sale < 1 day ago") { days($0) < 1 }
+        segment("last sale 1-7 days ago") { (1..<7).contains(days($0)) }
+        segment("last sale 7-30 days ago") { (7..<30).contains(days($0)) }
+        segment("last sale >= 30 days ago") { days($0) >= 30 }
+        let trend = { (i: Int) in features[i, .momentum30dTo90d] }
+        segment("falling: 30-day mean 5%+ below 90-day") { trend($0) < -0.05 }
+        segment("flat: 30-day mean within 5% of 90-day") { abs(trend($0)) <= 0.05 }
+        segment("rising: 30-day mean 5%+ above 90-day") { trend($0) > 0.05 }
         return EvaluationReport(
             version: metadata.version, window: nil, rows: features.rows, model: modelMetrics,
             baselines: baselines, segments: segments)

@@ -14,6 +14,6 @@ public protocol InferenceBackend: AnyObject {
 extension LoadedModel: InferenceBackend {
     public var mode: String { "embedded" }
     public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
-        try booster.predict(rows).map(Double.init)
+        try booster.predict(metadata.inputs(rows)).map(Double.init)
     }
 }

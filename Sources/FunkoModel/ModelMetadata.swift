@@ -240,6 +240,20 @@ public struct PriceEstimate: Equatable, Sendable {
 }
 
 extension ModelMetadata {
+    /// The model's inputs from full feature rows. Features are only ever appended, so a model
+    /// trained before some existed reads the leading columns it knows (checked at load).
+    public func inputs(_ rows: FeatureMatrix) -> FeatureMatrix { rows.leading(featureNames.count) }
+
+    /// A model whose feature names are not the leading features of this build cannot be served.
+    public func checkFeatures() throws {
+        guard featureNames.count <= Feature.count, Array(Feature.names.prefix(featureNames.count)) == featureNames
+        else {
+            throw FunkoError.unavailable(
+                "model \(version) was trained on features this build does not compute (\(featureNames.count) features: \(featureNames.filter { !Feature.names.contains($0) }.prefix(5).joined(separator: ", "))): retrain it or roll back"
+            )
+        }
+    }
+
     public func estimate(features m: FeatureMatrix, row: Int, prediction: Double) -> PriceEstimate {
         let ref = referencePrice.value(m, row: row)
         let sales = Int(m[row, .salesCount90d].isNaN ? 0 : m[row, .salesCount90d])

@@ -50,6 +50,8 @@ struct Train: ParsableCommand {
     var transform = "log_ratio"
     @Option(help: "Reference price of log_ratio: \(ReferencePrice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var reference = ReferencePrice.meanLast5.rawValue
+    @Option(help: "The trees' starting prediction (default: 0 for log_ratio, libxgboost's 0.5 otherwise).")
+    var baseScore: Double?
     @Option(help: "Maximum boosting rounds (early stopping picks the best).") var maxRounds = 2000
     @Option(help: "Learning rate.") var eta = 0.05
     @Option(help: "Maximum tree depth.") var maxDepth = 7
@@ -80,6 +82,7 @@ struct Train: ParsableCommand {
             var service = try app.retrainService()
             service.config.transform = t
             service.config.reference = r
+            service.config.baseScore = baseScore
             service.config.maxRounds = maxRounds
             service.config.learningRate = eta
             service.config.maxDepth = maxDepth
@@ -198,10 +201,11 @@ func printEvaluation(_ r: EvaluationReport, segments: Bool, predictor: Predictor
     }
     guard segments else { return }
     print("\nby segment (MAE $ / MAPE %):")
-    print(pad("segment", 18) + pad("rows", 8) + pad("model", 16) + "last-sale baseline")
+    let width = (r.segments.map(\.segment.count).max() ?? 0) + 2
+    print(pad("segment", width) + pad("rows", 8) + pad("model", 16) + "last-sale baseline")
     for s in r.segments {
         print(
-            pad(s.segment, 18) + pad(String(s.rows), 8) + pad("\(fmt(s.model.mae)) / \(fmt(s.model.mape, 1))", 16)
+            pad(s.segment, width) + pad(String(s.rows), 8) + pad("\(fmt(s.model.mae)) / \(fmt(s.model.mape, 1))", 16)
                 + "\(fmt(s.lastSale.mae)) / \(fmt(s.lastSale.mape, 1))")
     }
 }

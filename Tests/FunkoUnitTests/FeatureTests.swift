@@ -1,3 +1,4 @@
+import Foundation
 import FunkoTestSupport
 import Testing
 
@@ -44,6 +45,26 @@ import Testing
         #expect(rows[4, .baseEstimatedValue] == 20)
         #expect(rows[4, .conditionScore] == 3)
         #expect(rows[4, .saleDayOfWeek] == Float(Time.weekday(Self.release + 90 * Self.day)))
+
+        // The relative features, from the same four earlier sales (10, 20, 30, 40; last 40).
+        let w = Feature.ewmWeight
+        let ewm = w * 40 + (1 - w) * (w * 30 + (1 - w) * (w * 20 + (1 - w) * 10))
+        func near(_ f: Feature, _ v: Double) -> Bool { abs(Double(rows[4, f]) - v) < 1e-5 }
+        #expect(near(.ewmPrice, ewm))
+        #expect(near(.logEwmToLast, log(ewm / 40)))
+        #expect(near(.logAvg7dToLast, 0))
+        #expect(near(.logAvg30dToLast, log(35.0 / 40)))
+        #expect(near(.logAvg90dToLast, log(25.0 / 40)))
+        #expect(near(.logAvgLast5ToLast, log(25.0 / 40)))
+        #expect(near(.logBaseToLast, log(20.0 / 40)))
+        #expect(near(.logLastToPrevious, log(40.0 / 30)))
+        #expect(near(.relativeVolatility30d, 50.0.squareRoot() / 35))
+        #expect(near(.momentum7dTo30d, log(40.0 / 35)))
+        #expect(near(.momentum30dTo90d, log(35.0 / 25)))
+        // No earlier sale: every relative feature is missing; one earlier sale: no previous jump.
+        for f in Feature.allCases where f.rawValue >= Feature.ewmPrice.rawValue { #expect(rows[0, f].isNaN, "\(f)") }
+        #expect(rows[1, .logLastToPrevious].isNaN)
+        #expect(near(.ewmPrice, ewm) && rows[1, .ewmPrice] == 10)
     }
 
     @Test func windowBoundaryIsInclusiveAtItsStart() {

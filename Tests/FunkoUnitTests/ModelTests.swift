@@ -1,3 +1,4 @@
+import Foundation
 import FunkoTestSupport
 import Testing
 
@@ -140,6 +141,33 @@ import Testing
             for c in Feature.specCount..<blank.columns { blank.values[r * blank.columns + c] = .nan }
         }
         #expect(try model.booster.predict(full) == model.booster.predict(blank))
+    }
+
+    /// Features are only appended: a champion trained before the last ones existed keeps serving
+    /// from the leading columns it knows, and a model with features this build lacks is refused.
+    @Test func aModelTrainedOnFewerFeaturesServesFromTheLeadingColumns() throws {
+        let dir = try TempDir()
+        let table = smallMarket(pops: 60, days: 400).salesTable()
+        let repo = ModelRepository(store: LocalObjectStore(root: dir.path))
+        var model = try Trainer.train(table, config: quickConfig(), version: "older", trainedAt: 0)
+        let known = FeatureSet.dollars.count
+        let rows = FeatureBuilder.trainingRows(table, encoders: model.metadata.vocabularies)
+        let labels = (0..<rows.rows).map { Float(log(table.price[$0] / 20)) }
+        let train = try DMatrix(rows.leading(known), labels: labels)
+        let booster = try Booster(params: quickConfig().parameters, cache: [train])
+        for round in 0..<10 { try booster.update(iteration: round, train: train) }
+        model.booster = booster
+        model.metadata.featureNames = Array(Feature.names.prefix(known))
+        try repo.save(model)
+
+        let served = try repo.servable(version: "older").predictTargets(rows, deadline: nil)
+        #expect(served == (try booster.predict(rows.leading(known))).map(Double.init))
+
+        model.metadata.version = "foreign"
+        model.metadata.featureNames[3] = "moon_phase"
+        try repo.save(model)
+        let error = try #require(throws: FunkoError.self) { try repo.servable(version: "foreign") }
+        #expect(error.code == .unavailable && error.message.contains("moon_phase"), "\(error)")
     }
 
     @Test func tooLittleDataIsAClearError() throws {
