@@ -17,11 +17,20 @@ import Testing
                 ? "\(packageRoot)/.venv/bin/python" : "/usr/bin/python3")
     }
 
-    @Test func pythonXGBoost17PredictsWhatSwiftPredicts() throws {
+    /// Every kind of model `funko train` can make: each target transform, and each feature set
+    /// (a model on fewer features is still served full rows' leading columns).
+    @Test(arguments: [
+        (TargetTransform.logRatio, FeatureSet.all), (.logRatio, .dollars), (.logRatio, .spec), (.log, .all),
+        (.raw, .all),
+    ])
+    func pythonXGBoost17PredictsWhatSwiftPredicts(transform: TargetTransform, features: FeatureSet) throws {
         let dir = try TempDir()
         let table = smallMarket(pops: 100, days: 500).salesTable()
         let repo = ModelRepository(store: LocalObjectStore(root: dir.path))
-        let model = try Trainer.train(table, config: quickConfig(), version: "compat", trainedAt: 1_750_000_000)
+        var config = quickConfig()
+        config.transform = transform
+        config.featureSet = features
+        let model = try Trainer.train(table, config: config, version: "compat", trainedAt: 1_750_000_000)
         try repo.save(model)
         let loaded = try repo.load(version: "compat")
         let rows = FeatureBuilder.trainingRows(table, encoders: loaded.metadata.vocabularies).subset(
