@@ -11,7 +11,8 @@ import Testing
     @Test func keptAliveConnectionsAreAnsweredWithoutNagleDelays() async throws {
         let server = HTTPServer.withoutNagle(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30)
         await server.appendRoute("GET /answer") { _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(#"{"ok":true}"#.utf8))
+            FlyingFox.HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "application/json"], body: Data(#"{"ok":true}"#.utf8))
         }
         let task = Task { try await server.run() }
         defer { task.cancel() }
@@ -22,11 +23,11 @@ import Testing
         }
         // One libcurl handle: one connection, kept alive. 50 answers took 2 s or more with Nagle.
         let seconds = try await Task.detached {
-            let client = HTTPClient()
-            _ = try client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/answer"))
+            let client = FunkoHTTP.HTTPClient()
+            _ = try client.send(FunkoHTTP.HTTPRequest(url: "http://127.0.0.1:\(port)/answer"))
             let started = Date()
             for _ in 0..<50 {
-                let answer = try client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/answer"))
+                let answer = try client.send(FunkoHTTP.HTTPRequest(url: "http://127.0.0.1:\(port)/answer"))
                 #expect(answer.status == 200)
                 #expect(answer.text == #"{"ok":true}"#)
             }
