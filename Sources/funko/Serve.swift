@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
     var corsOrigin: [String] = []
     @Option(
         help:
-            "API requests answered at once: that many function instances, each with its own store connection and model, as that many warm Lambda instances (default: the number of cores)."
+            "API requests answered at once: that many function instances, each with its own store connection and model, as that many warm Lambda instances (default 1: one at a time, as one instance)."
     )
     var instances: Int?
 
@@ -39,7 +39,9 @@ struct Serve: AsyncParsableCommand {
                 configuration.corsOrigins = try AppConfiguration.origins(
                     "--cors-origin", corsOrigin.joined(separator: ","))
             }
-            let count = instances ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+            // One by default: on 2 cores a second instance answered fewer API calls, not more
+            // (scripts/load, docs/benchmarks.md); more may pay on a machine with cores to spare.
+            let count = instances ?? 1
             let functions = try (0..<count).map { _ in
                 FunkoFunction(routes: Route.allCases, app: try App(configuration: configuration, logger: Logger()))
             }
