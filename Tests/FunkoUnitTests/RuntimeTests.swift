@@ -52,9 +52,7 @@ final class ScriptedRuntimeAPI: @unchecked Sendable {
             }
         }
         Task { try await server.run() }
-        // FlyingFox gives up after 5 s by default; under ThreadSanitizer on a busy machine
-        // starting the listener alone can take longer.
-        try await server.waitUntilListening(timeout: 60)
+        try await server.waitUntilListening()
         if case .ip4(_, let p) = await server.listeningAddress { port = p }
     }
 
