@@ -97,7 +97,7 @@ public struct BaselineVersion {
                 actual: validPrices, predicted: (0..<valid.rows).map { b.predict(valid, row: $0) }
             ).mae
         }
-        let baseline = Baseline.allCases.min { validationMAE($0) < validationMAE($1) } ?? .lastSale
+        let baseline = Baseline.allCases.map { ($0, validationMAE($0)) }.min { $0.1 < $1.1 }?.0 ?? .lastSale
 
         var metadata = candidate
         metadata.version = "\(candidate.version)-baseline"
