@@ -151,9 +151,11 @@ import Testing
         env["SAGEMAKER_TIMEOUT_SECONDS"] = "1"
         let e = LambdaEmulator(
             .init(
-                command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 10, functionName: "predict",
+                command: ["\(HandlerBinaryTests.binDir)/predict"], port: 0, timeout: 60, functionName: "predict",
                 environment: env))
         try await e.start()
+        // The function's own timeout is generous: its start reads the model's metadata from moto,
+        // which is slow while other suites use it. The deadline under test is measured below.
         // A request refused before any endpoint call first, so the function's start (the model's
         // metadata read from S3) is not part of the time measured below.
         let refused = try await e.invoke(try Files.read("\(packageRoot)/events/bad/predict-missing-id.json"))
