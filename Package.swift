@@ -99,7 +99,7 @@ let package = Package(
             name: "funko",
             dependencies: [
                 "AWSClients", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel",
-                "FunkoRetrain", "LambdaEvents", "LambdaRuntime",
+                "FunkoRetrain", "LambdaEvents", "LambdaLocal", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]

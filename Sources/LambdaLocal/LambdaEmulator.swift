@@ -78,9 +78,8 @@ public actor LambdaEmulator {
     public func start() async throws {
         guard phase == .new else { throw LambdaEmulatorError.notRunning }
         phase = .starting
-        let server = HTTPServer(
-            address: try Self.address(configuration.host, configuration.port),
-            timeout: Self.noTimeout, logger: .disabled)
+        let server = HTTPServer.withoutNagle(
+            address: try Self.address(configuration.host, configuration.port), timeout: Self.noTimeout)
         await addRoutes(to: server)
         let task = Task { try await server.run() }
         self.server = server

@@ -63,7 +63,7 @@ public enum LambdaRuntime {
     /// One invocation: export the trace id, run the handler, report the outcome.
     static func serve(_ invocation: RuntimeClient.Invocation, with handler: LambdaHandler, client: RuntimeClient) {
         let ctx = invocation.context
-        if let trace = ctx.traceID { setenv("_X_AMZN_TRACE_ID", trace, 1) } else { unsetenv("_X_AMZN_TRACE_ID") }
+        TraceEnvironment.set(ctx.traceID)
         switch Result(catching: { try handler.handle(invocation.event, context: ctx) }) {
         case .success(let body):
             do { try client.respond(requestID: ctx.requestID, body: body) } catch {

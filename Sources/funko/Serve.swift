@@ -6,6 +6,7 @@ import FunkoApp
 import FunkoCore
 import FunkoHandlers
 import LambdaEvents
+import LambdaLocal
 import LambdaRuntime
 
 /// `funko serve`: the HTTP API on this machine. Each request becomes the payload-2.0 event API
@@ -19,6 +20,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The web app's folder, served at / (its index.html must exist).") var web = "web"
     @Option(help: "A web origin that may call the API from a browser (CORS); repeatable (env CORS_ALLOWED_ORIGINS).")
     var corsOrigin: [String] = []
+    @Option(
+        help:
+            "API requests answered at once: that many function instances, each with its own store connection and model, as that many warm Lambda instances (default 1: one at a time, as one instance)."
+    )
+    var instances: Int?
+
+    func validate() throws {
+        if let instances, !(1...64).contains(instances) {
+            throw ValidationError("--instances must be from 1 to 64")
+        }
+    }
 
     func run() async throws {
         try await FunkoCLI.runAsync {
@@ -27,8 +39,12 @@ struct Serve: AsyncParsableCommand {
                 configuration.corsOrigins = try AppConfiguration.origins(
                     "--cors-origin", corsOrigin.joined(separator: ","))
             }
-            let app = try App(configuration: configuration, logger: Logger())
-            let function = FunkoFunction(routes: Route.allCases, app: app)
+            // One by default: on 2 cores a second instance gave no consistent gain in three runs of
+            // scripts/load (docs/benchmarks.md); more may pay on a machine with cores to spare.
+            let count = instances ?? 1
+            let functions = try (0..<count).map { _ in
+                FunkoFunction(routes: Route.allCases, app: try App(configuration: configuration, logger: Logger()))
+            }
             let files = StaticFiles(folder: web)
             if files == nil { writeStderr("no web app in \(web) (no index.html): serving the API only\n") }
             let address: sockaddr_in
@@ -42,16 +58,15 @@ struct Serve: AsyncParsableCommand {
             sigaddset(&signals, SIGTERM)
             sigaddset(&signals, SIGINT)
             sigprocmask(SIG_UNBLOCK, &signals, nil)
-            let server = HTTPServer(
-                address: address, timeout: 60, logger: .disabled,
-                handler: LocalGateway(function: function, files: files))
+            let server = HTTPServer.withoutNagle(
+                address: address, timeout: 60, handler: LocalGateway(functions: FunctionPool(functions), files: files))
             let announce = Task { [host, port] in
                 try await server.waitUntilListening()
                 var actual = port  // --port 0 picks a free one
                 if case .ip4(_, let p) = await server.listeningAddress { actual = p }
                 let routes = Route.allCases.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
                 print(
-                    "serving http://\(host):\(actual)\(files == nil ? "" : " (the web app at /)"); the API: \(routes); Ctrl-C stops"
+                    "serving http://\(host):\(actual)\(files == nil ? "" : " (the web app at /)"); the API: \(routes) (\(count) at a time); Ctrl-C stops"
                 )
                 fflush(nil)  // every stream: `stdout` itself is a C global that Swift 6 will not touch from a task
             }
@@ -63,16 +78,14 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// Request → payload-2.0 event → `FunkoFunction` → HTTP response, for the API's paths; the web
-/// app's files for the rest. One API request at a time, as a single Lambda instance would take
-/// them (`@unchecked`: every use of `function` holds `lock`).
-final class LocalGateway: HTTPHandler, @unchecked Sendable {
-    private let function: FunkoFunction
+/// Request → payload-2.0 event → a `FunkoFunction` of the pool → HTTP response, for the API's
+/// paths; the web app's files for the rest.
+final class LocalGateway: HTTPHandler, Sendable {
+    private let functions: FunctionPool
     private let files: StaticFiles?
-    private let lock = Mutex()
 
-    init(function: FunkoFunction, files: StaticFiles?) {
-        self.function = function
+    init(functions: FunctionPool, files: StaticFiles?) {
+        self.functions = functions
         self.files = files
     }
 
@@ -111,10 +124,69 @@ final class LocalGateway: HTTPHandler, @unchecked Sendable {
         let context = LambdaContext(
             requestID: requestID, deadlineMilliseconds: Time.nowMilliseconds() + 30_000,
             invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:funko-serve", traceID: nil)
-        let answer: [UInt8] = try lock.locked { try function.handle(bytes, context: context) }
+        let answer = try await functions.handle(bytes, context: context)
         let result = try HTTPResult.decode(answer)
         return response(
             status: result.status, headers: result.headers.merging(["x-content-type-options": "nosniff"]) { a, _ in a },
             body: result.body)
+    }
+}
+
+/// The API's function instances. Each answers one request at a time, as a warm Lambda instance
+/// does (a `FunkoFunction` and its `App` keep per-instance state: the store connection, the
+/// model, the served rows of the drift check); requests beyond the pool's size wait for a free
+/// instance, oldest first. The handler runs on a Dispatch thread, not on the server's
+/// cooperative threads, so static files and the other connections keep being served meanwhile.
+/// (`@unchecked`: `free` and `waiting` are used only under `lock`, and an instance is handed to
+/// one request at a time, so its non-Sendable state is never shared.)
+final class FunctionPool: @unchecked Sendable {
+    private let lock = Mutex()
+    private var free: [FunkoFunction]
+    private var waiting: [CheckedContinuation<Instance, Never>] = []
+    let size: Int
+
+    /// A function instance in transit between the pool and the one request that holds it.
+    private struct Instance: @unchecked Sendable {
+        let function: FunkoFunction
+    }
+
+    init(_ functions: [FunkoFunction]) {
+        precondition(!functions.isEmpty, "a pool needs an instance")
+        free = functions
+        size = functions.count
+    }
+
+    func handle(_ event: [UInt8], context: LambdaContext) async throws -> [UInt8] {
+        let instance = await checkOut()
+        defer { checkIn(instance) }
+        return try await withCheckedThrowingContinuation { reply in
+            DispatchQueue.global().async {
+                reply.resume(with: Result { try instance.function.handle(event, context: context) })
+            }
+        }
+    }
+
+    private func checkOut() async -> Instance {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Instance, Never>) in
+            let ready: Instance? = lock.locked {
+                if let f = free.popLast() { return Instance(function: f) }
+                waiting.append(waiter)
+                return nil
+            }
+            if let ready { waiter.resume(returning: ready) }
+        }
+    }
+
+    /// Hands the instance to the oldest waiting request, or back to the pool (one decision under
+    /// the lock, so a request that starts waiting meanwhile is not missed).
+    private func checkIn(_ instance: Instance) {
+        let next: CheckedContinuation<Instance, Never>? = lock.locked {
+            if waiting.isEmpty {
+                free.append(instance.function)
+                return nil
+            }
+            return waiting.removeFirst()
+        }
+        next?.resume(returning: instance)
     }
 }
