@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "retrain-trigger", targets: ["retrain-trigger"]),
         .executable(name: "status", targets: ["status"]),
         .executable(name: "lambda-local", targets: ["lambda-local"]),
+        // For FuzzTesting/, the fuzzing package that builds with libFuzzer's flags.
+        .library(name: "FunkoFuzzEntryPoints", targets: ["FunkoFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -113,6 +115,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The parsers that see outside input as fuzz targets: the fuzzer (FuzzTesting/) and the
+        // replay test of its saved crashes (FunkoUnitTests) call the same entry points.
+        .target(
+            name: "FunkoFuzzEntryPoints",
+            dependencies: [
+                "AWSClients", "AWSSigV4", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHTTP", "FunkoHandlers",
+                "FunkoModel", "FunkoRetrain", "FunkoStore", "LambdaEvents", "LambdaRuntime",
+            ]
+        ),
         // Tests in two tiers (scripts/test runs both). FunkoUnitTests runs in the process and needs nothing
         // beyond these libraries; FunkoIntegrationTests drives the built binaries, the Lambda zips,
         // PostgreSQL, moto, terraform and the Python cross-checks. Both build on FunkoTestSupport:
@@ -129,8 +140,8 @@ let package = Package(
             name: "FunkoUnitTests",
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
-                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTestSupport",
-                "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                "FunkoFuzzEntryPoints", "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore",
+                "FunkoTestSupport", "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),

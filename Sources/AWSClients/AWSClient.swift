@@ -151,7 +151,7 @@ public final class AWSClient {
 
     /// The error of a non-2xx answer: XML (`<Code>`/`<Message>`, S3 and Query APIs) or JSON
     /// (`__type`/`message`, JSON APIs), or the `x-amzn-ErrorType` header.
-    static func parseError(_ r: HTTPResponse, service: String, operation: String) -> AWSError {
+    package static func parseError(_ r: HTTPResponse, service: String, operation: String) -> AWSError {
         let text = r.text
         var code = XML.first("Code", in: text) ?? ""
         var message = XML.first("Message", in: text) ?? ""

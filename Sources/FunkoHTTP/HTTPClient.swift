@@ -33,6 +33,13 @@ public struct HTTPResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
+    /// Package-wide so the fuzz entry points can build answers (the AWS error parsers' input).
+    package init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public func header(_ name: String) -> String? {
         let n = name.lowercased()
         return headers.first { $0.0 == n }?.1

@@ -44,16 +44,23 @@ public enum Route: String, CaseIterable, Sendable {
 }
 
 extension String {
-    /// `%20` → space; invalid escapes are left as they are.
+    /// `%20` → space; invalid escapes are left as they are. Both characters after `%` must be hex
+    /// digits: `UInt8(_:radix:)` also takes a sign, which made `%+4` a U+0004 control character.
     var removingPercentEncoding: String {
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x41...0x46: c - 0x41 + 10
+            case 0x61...0x66: c - 0x61 + 10
+            default: nil
+            }
+        }
         var out: [UInt8] = []
         let u = Array(utf8)
         var i = 0
         while i < u.count {
-            if u[i] == 0x25, i + 2 < u.count,
-                let h = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
-            {
-                out.append(h)
+            if u[i] == 0x25, i + 2 < u.count, let hi = hex(u[i + 1]), let lo = hex(u[i + 2]) {
+                out.append(hi << 4 | lo)
                 i += 3
             } else {
                 out.append(u[i])

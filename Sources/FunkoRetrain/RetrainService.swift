@@ -248,7 +248,7 @@ public struct RetrainService {
         try Self.decodeLog(try repository.store.get(ArtifactKey.decisions))
     }
 
-    static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
+    package static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
         try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
     }
 

@@ -37,7 +37,9 @@ import Testing
             await server.appendRoute("GET /missing") { _ in HTTPResponse(statusCode: .notFound, body: Data("nope".utf8))
             }
             Task { try await server.run() }
-            try await server.waitUntilListening()
+            // FlyingFox gives up after 5 s by default; under ThreadSanitizer on a busy machine
+            // starting the listener alone can take longer.
+            try await server.waitUntilListening(timeout: 60)
             if case .ip4(_, let p) = await server.listeningAddress { port = p }
         }
         var base: String { "http://127.0.0.1:\(port)" }

@@ -76,6 +76,15 @@ import Testing
         #expect(throws: FunkoError.self) { try predict.handle(SampleEvent.retrain[0].bytes, context: testContext()) }
     }
 
+    @Test func pathParametersDecodeOnlyTwoHexDigitEscapes() {
+        #expect(Route.history.match("/history/10%20001") == ["funko_pop_id": "10 001"])
+        #expect(Route.history.match("/history/%e2%9c%93") == ["funko_pop_id": "\u{2713}"])
+        // Signs and short or invalid escapes stay as they are (`%+4` once decoded to U+0004).
+        for kept in ["%+4", "%-0", "%4", "%zz", "a%"] {
+            #expect(Route.history.match("/history/\(kept)") == ["funko_pop_id": kept])
+        }
+    }
+
     @Test func withoutAModelPredictionsAre503AndHealthSaysWhy() throws {
         let dir = try TempDir()
         var configuration = try HandlerFixture.shared.configuration

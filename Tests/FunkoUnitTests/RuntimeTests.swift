@@ -52,7 +52,9 @@ final class ScriptedRuntimeAPI: @unchecked Sendable {
             }
         }
         Task { try await server.run() }
-        try await server.waitUntilListening()
+        // FlyingFox gives up after 5 s by default; under ThreadSanitizer on a busy machine
+        // starting the listener alone can take longer.
+        try await server.waitUntilListening(timeout: 60)
         if case .ip4(_, let p) = await server.listeningAddress { port = p }
     }
 
