@@ -5,8 +5,9 @@ import Testing
 
 /// Replays every input scripts/fuzz saved in Tests/Fixtures/fuzz-crashes/<target>/ through the
 /// fuzzer's own entry points: an input that crashes again crashes this test run, and one that
-/// throws anything but a clear error fails it.
-@Suite struct FuzzReplayTests {
+/// throws anything but a clear error fails it. On a thread of its own: the seeds run the real
+/// handlers on a trained fixture, which would starve the in-process servers of other suites.
+@Suite(.serialized, .ownThread) struct FuzzReplayTests {
     static let folder = "\(packageRoot)/Tests/Fixtures/fuzz-crashes"
 
     @Test func everySavedInputIsHandled() throws {
