@@ -8,7 +8,7 @@ import Testing
 // test-double runtimes.
 
 /// The official runtime interface client (awslambdaric from .venv) served by the emulator.
-@Suite(.serialized) struct LambdaLocalRuntimeClientTests {
+@Suite(.serialized, .ownThread) struct LambdaLocalRuntimeClientTests {
     @Test func officialPythonRuntimeClientIsServed() async throws {
         struct Echo: Decodable, Equatable {
             struct Event: Decodable, Equatable {
@@ -74,7 +74,7 @@ import Testing
 }
 
 /// The lambda-local command: single-shot runs and SIGTERM.
-@Suite(.serialized) struct LambdaLocalCommandTests {
+@Suite(.serialized, .ownThread) struct LambdaLocalCommandTests {
     @Test func singleShotPrintsTheResponseAndExitsWithItsOutcome() async throws {
         let dir = try TempDir()
         let runtime = try fakeRuntime(

@@ -130,8 +130,11 @@ package final class Box<T>: @unchecked Sendable {
 }
 
 /// Runs a test (or every test of a suite) on a thread of its own instead of Swift's cooperative
-/// pool. The pool has one thread per core (two here); a test that blocks for seconds (training,
-/// terraform, a child process) would otherwise starve the in-process servers other tests wait on.
+/// pool. The pool has one thread per core (two here); a test that blocks (training, terraform, a
+/// child process, a synchronous libcurl call) would otherwise starve the in-process servers that it
+/// and other tests wait on: two suites each blocked in libcurl on their own FlyingFox server took
+/// both threads, and every in-process server stopped answering until the client timed out.
+/// Every suite that blocks carries this trait; only pure computation may run on the pool.
 package struct OwnThread: TestTrait, SuiteTrait, TestScoping {
     package var isRecursive: Bool { true }
 

@@ -7,7 +7,7 @@ import Testing
 @testable import FunkoHTTP
 
 /// The libcurl client against a local server: keep-alive, headers, streaming, timeouts, errors.
-@Suite(.serialized) struct HTTPClientTests {
+@Suite(.serialized, .ownThread) struct HTTPClientTests {
     final class Server: @unchecked Sendable {
         let server: HTTPServer
         var port: UInt16 = 0

@@ -8,7 +8,7 @@ import Testing
 // answering twice, polling from several workers at once). FunkoIntegrationTests.LambdaLocalTests
 // runs AWS's own Python runtime interface client and the lambda-local command.
 
-@Suite(.serialized) struct LambdaLocalTests {
+@Suite(.serialized, .ownThread) struct LambdaLocalTests {
     @Test func echoRuntimeAnswersInOrder() async throws {
         let dir = try TempDir()
         let runtime = try fakeRuntime(

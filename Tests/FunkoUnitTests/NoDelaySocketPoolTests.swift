@@ -1,13 +1,14 @@
 import FlyingFox
 import Foundation
 import FunkoHTTP
+import FunkoTestSupport
 import LambdaLocal
 import Testing
 
 /// FlyingFox writes a response's header and body separately; with Nagle's algorithm on, each
 /// answer on a kept-alive connection waited for the client's delayed acknowledgement (40 ms on
 /// Linux), so lambda-local answered about 11 invocations a second (scripts/soak found it).
-@Suite struct NoDelaySocketPoolTests {
+@Suite(.ownThread) struct NoDelaySocketPoolTests {
     @Test func keptAliveConnectionsAreAnsweredWithoutNagleDelays() async throws {
         let server = HTTPServer.withoutNagle(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30)
         await server.appendRoute("GET /answer") { _ in

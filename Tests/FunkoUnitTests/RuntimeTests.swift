@@ -76,7 +76,7 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct RuntimeTests {
+@Suite(.serialized, .ownThread) struct RuntimeTests {
     /// Runs the real loop on a thread until `answers` invocations were answered.
     func runLoop(_ api: ScriptedRuntimeAPI, handler: RecordingHandler, answers: Int) async throws {
         // Used by the loop's thread only, while this test waits.
