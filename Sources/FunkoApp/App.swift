@@ -21,6 +21,12 @@ public final class App {
     public let sagemaker: SageMakerClient?
     private(set) var model: InferenceBackend?
     private var checkedAt = 0.0
+    /// Reads `champion.json` for the refresh checks: one short attempt, so a slow or failing
+    /// artifact store delays the request that runs the check by `pointerTimeout` at most.
+    private let championPointer: ModelRepository
+    static let pointerTimeout = 2.0
+    /// Refresh checks failed in a row (the artifact store slow or down); the first one is logged.
+    private var refreshFailures = 0
     /// Served rows of this warm process, checked for drift against the model's training summary.
     public let drift = DriftMonitor()
     private var served: Served?
@@ -42,6 +48,8 @@ public final class App {
         self.aws = aws
         store = try Self.openStore(configuration.store, aws: aws)
         repository = ModelRepository(store: try Self.artifactStore(configuration.artifacts, aws: aws))
+        championPointer = ModelRepository(
+            store: try Self.artifactStore(configuration.artifacts, aws: aws, timeout: Self.pointerTimeout))
         if let aws, configuration.inferenceMode == .sagemaker {
             runtime = SageMakerRuntimeClient(config: aws, timeout: configuration.endpointTimeoutSeconds)
             sagemaker = SageMakerClient(config: aws)
@@ -80,12 +88,20 @@ public final class App {
         }
     }
 
-    static func artifactStore(_ location: AppConfiguration.ArtifactLocation, aws: AWSConfig?) throws -> ObjectStore {
+    /// `timeout`: one attempt of at most that many seconds per S3 call, instead of retries.
+    static func artifactStore(
+        _ location: AppConfiguration.ArtifactLocation, aws: AWSConfig?, timeout: Double? = nil
+    ) throws -> ObjectStore {
         switch location {
         case .folder(let path): return LocalObjectStore(root: path)
         case .s3(let bucket):
             guard let aws else { throw FunkoError.badRequest("MODEL_BUCKET needs AWS settings (AWS_REGION)") }
-            return S3ObjectStore(s3: S3Client(config: aws), bucket: bucket.name, prefix: bucket.prefix)
+            let s3 = S3Client(config: aws)
+            if let timeout {
+                s3.client.timeout = timeout
+                s3.client.retry = RetryPolicy(maxAttempts: 1)
+            }
+            return S3ObjectStore(s3: s3, bucket: bucket.name, prefix: bucket.prefix)
         }
     }
 
@@ -136,24 +152,44 @@ public final class App {
 
     /// The serving model, reloaded if `champion.json` names another version (checked at most
     /// every `modelRefreshSeconds`, so warm functions pick up promotions without a redeploy).
+    /// When the artifact store is slow or down, the loaded model goes on serving.
     public func currentModel(logger: Logger) -> InferenceBackend? {
         let now = Time.monotonic()
         guard now - checkedAt >= configuration.modelRefreshSeconds else { return model }
         checkedAt = now
         do {
-            // Already serving the champion: no endpoint check needed.
-            guard let champion = try repository.champion(), champion.version != model?.metadata.version else {
-                return model
-            }
-            let version = servingVersion(champion, logger: logger)
-            guard version != model?.metadata.version else { return model }
-            model = try load(version)
-            drift.reset()
-            logger.info("model reloaded", ["modelVersion": .string(version)])
+            try refresh(logger: logger)
         } catch {
-            logger.error("model refresh failed; keeping the loaded model", ["error": .string("\(error)")])
+            refreshFailures += 1
+            // Once per outage, not once per check: the same error every minute would bury
+            // everything else the function logs.
+            if refreshFailures == 1 {
+                logger.error(
+                    "model refresh failed; serving the loaded model until a check succeeds",
+                    [
+                        "error": .string("\(error)"),
+                        "modelVersion": model.map { .string($0.metadata.version) } ?? .null,
+                    ])
+            }
+            return model
+        }
+        if refreshFailures > 0 {
+            logger.info("model refresh works again", ["failedChecks": .number(Double(refreshFailures))])
+            refreshFailures = 0
         }
         return model
+    }
+
+    private func refresh(logger: Logger) throws {
+        // Already serving the champion: no endpoint check needed.
+        guard let champion = try championPointer.champion(), champion.version != model?.metadata.version else {
+            return
+        }
+        let version = servingVersion(champion, logger: logger)
+        guard version != model?.metadata.version else { return }
+        model = try load(version)
+        drift.reset()
+        logger.info("model reloaded", ["modelVersion": .string(version)])
     }
 
     /// The operations over the current model; what they serve is kept for the metric line.

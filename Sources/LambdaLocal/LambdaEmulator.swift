@@ -21,12 +21,16 @@ public actor LambdaEmulator {
         public var memoryMB: Int
         /// The function's own variables (as in its Lambda configuration), over the inherited ones.
         public var environment: [String: String]
+        /// Where the handler's stdout and stderr (its logs) go, appended; nil: our stderr.
+        public var logFile: String?
 
         /// `functionName` defaults to the handler's file name.
         public init(
             command: [String], host: String = "127.0.0.1", port: UInt16 = 9001, timeout: Double = 30,
-            functionName: String? = nil, memoryMB: Int = 128, environment: [String: String] = [:]
+            functionName: String? = nil, memoryMB: Int = 128, environment: [String: String] = [:],
+            logFile: String? = nil
         ) {
+            self.logFile = logFile
             self.command = command
             self.host = host
             self.port = port

@@ -10,7 +10,7 @@ import FlyingSocks
 /// FlyingFox writes a response's header and body with two `write`s. With Nagle's algorithm on,
 /// the body waits until the peer acknowledges the header, and a keep-alive peer delays that
 /// acknowledgement (40 ms on Linux): every answer on a reused connection took 40 ms or more, so
-/// lambda-local answered about 11 invocations a second (scripts/soak found it) and funko serve
+/// lambda-local answered about 11 invocations a second (scripts/bench soak found it) and funko serve
 /// likewise. The listening socket is the first one the pool waits on (for `accept`); on Linux an
 /// accepted socket inherits the option, and each connection gets it again when it first waits.
 public struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {

@@ -5,7 +5,8 @@ struct RuntimeProcess {
     private let process: Process
 
     /// Starts `configuration.command` with the environment Lambda gives a runtime. Its stdout and
-    /// stderr are its logs and go to our stderr, so our stdout carries only answers.
+    /// stderr are its logs and go to the configured log file or to our stderr, so our stdout
+    /// carries only answers.
     static func start(
         _ configuration: LambdaEmulator.Configuration, apiAddress: String,
         onExit: @escaping @Sendable (_ reason: String) -> Void
@@ -18,8 +19,9 @@ struct RuntimeProcess {
         process.arguments = Array(configuration.command.dropFirst())
         process.environment = Environment.forRuntime(configuration, apiAddress: apiAddress)
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
+        let logs = try configuration.logFile.map(appending) ?? FileHandle.standardError
+        process.standardOutput = logs
+        process.standardError = logs
         process.terminationHandler = { process in
             onExit(
                 process.terminationReason == .uncaughtSignal
@@ -31,6 +33,17 @@ struct RuntimeProcess {
             throw LambdaEmulatorError.cannotStartHandler("\(executable): \(error.localizedDescription)")
         }
         return RuntimeProcess(process: process)
+    }
+
+    private static func appending(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw LambdaEmulatorError.cannotStartHandler("cannot create the log file \(path)")
+            }
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        return handle
     }
 
     /// SIGKILL to the whole process group (Foundation gives the child its own), so helpers the

@@ -1,4 +1,5 @@
 import FunkoCore
+import FunkoHTTP
 
 #if canImport(Glibc)
     import Glibc
@@ -7,6 +8,8 @@ import FunkoCore
 /// The runtime loop, as small as AWS's own C++ runtime: initialise once, then forever
 /// next → handle → response (or error). A handler error never ends the process; a failed `next`
 /// is retried with capped exponential backoff; a failed initialisation goes to `init/error`.
+/// A Runtime API that refuses connections `maxUnreachable` times in a row is gone (the sandbox
+/// is shutting down, or lambda-local has ended), and the process exits, as AWS's C++ runtime does.
 public enum LambdaRuntime {
     public static func run(_ initialise: (Logger) throws -> LambdaHandler) -> Never {
         let logger = Logger()
@@ -18,9 +21,14 @@ public enum LambdaRuntime {
         }
         let client = RuntimeClient(endpoint: endpoint)
         guard let handler = start(client: client, logger: logger, initialise) else { exit(1) }
-        loop(client: client, handler: handler, logger: logger)
+        guard loop(client: client, handler: handler, logger: logger) else {
+            logger.error("the Runtime API at \(endpoint) refused \(maxUnreachable) connections in a row; exiting")
+            exit(1)
+        }
         exit(0)
     }
+
+    static let maxUnreachable = 10
 
     /// Initialisation, once per process; a failure is reported to `init/error` (and the caller exits).
     public static func start(client: RuntimeClient, logger: Logger, _ initialise: (Logger) throws -> LambdaHandler)
@@ -36,18 +44,28 @@ public enum LambdaRuntime {
         }
     }
 
-    /// next → handle → respond, while `proceed` says so (always, in Lambda).
+    /// next → handle → respond, while `proceed` says so (always, in Lambda). False when it ended
+    /// because the Runtime API stopped accepting connections.
+    @discardableResult
     public static func loop(
         client: RuntimeClient, handler: LambdaHandler, logger: Logger, proceed: () -> Bool = { true }
-    ) {
+    ) -> Bool {
         let backoff = Backoff(base: 0.01, cap: 2)
         var failures = 0
+        var refused = 0
         while proceed() {
             let invocation: RuntimeClient.Invocation
             do {
                 invocation = try client.next()
                 failures = 0
+                refused = 0
             } catch {
+                if let e = error as? HTTPError, e.kind == .connect {
+                    refused += 1
+                    if refused >= maxUnreachable { return false }
+                } else {
+                    refused = 0
+                }
                 let delay = backoff.delay(attempt: failures)
                 failures += 1
                 logger.warn(
@@ -58,6 +76,7 @@ public enum LambdaRuntime {
             }
             serve(invocation, with: handler, client: client)
         }
+        return true
     }
 
     /// One invocation: export the trace id, run the handler, report the outcome.

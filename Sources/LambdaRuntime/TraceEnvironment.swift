@@ -8,7 +8,7 @@
 /// glibc's `setenv` never frees a value it replaced (another thread may still hold a `getenv`
 /// pointer to it) and keeps every distinct value it ever allocated, so `setenv` with each
 /// invocation's new trace id leaks about 140 bytes per invocation: 14 MB per 100,000 in a warm
-/// function (scripts/soak found it). Instead the variable is one buffer of ours, installed with
+/// function (scripts/bench soak found it). Instead the variable is one buffer of ours, installed with
 /// `putenv` (which keeps the caller's string) and rewritten in place; it is replaced, at a
 /// bounded cost, only when a longer value arrives or someone else set or removed the variable.
 /// The runtime loop is single-threaded; like `setenv`, this must not race with other writers.

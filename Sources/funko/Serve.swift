@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
                     "--cors-origin", corsOrigin.joined(separator: ","))
             }
             // One by default: on 2 cores a second instance gave no consistent gain in three runs of
-            // scripts/load (docs/benchmarks.md); more may pay on a machine with cores to spare.
+            // scripts/bench load (docs/benchmarks.md); more may pay on a machine with cores to spare.
             let count = instances ?? 1
             let functions = try (0..<count).map { _ in
                 FunkoFunction(routes: Route.allCases, app: try App(configuration: configuration, logger: Logger()))

@@ -21,6 +21,8 @@ final class FaultProxy: @unchecked Sendable {
     var port: UInt16 = 0
     private let lock = Mutex()
     private var script: [Fault]
+    /// A fault for every request while set (an outage), before the script.
+    private var standing: Fault?
     private(set) var seen: [String] = []
     /// `X-Amz-Target` of each request (JSON APIs), "" when absent.
     private(set) var targets: [String] = []
@@ -39,6 +41,7 @@ final class FaultProxy: @unchecked Sendable {
                 if let (code, text) = self.answers[request.headers[HTTPHeader("X-Amz-Target")] ?? ""] {
                     return .status(code, text)
                 }
+                if let standing = self.standing { return standing }
                 return self.script.isEmpty ? .forward : self.script.removeFirst()
             }
             switch fault {
@@ -54,8 +57,9 @@ final class FaultProxy: @unchecked Sendable {
                 var headers: [(String, String)] = []
                 for (k, v) in request.headers { headers.append((k.rawValue, v)) }
                 let url = self.target + request.target.rawValue  // byte for byte, as signed
-                let answer = try FunkoHTTP.HTTPClient().send(
-                    FunkoHTTP.HTTPRequest(method: request.method.rawValue, url: url, headers: headers, body: body))
+                let forwarded = FunkoHTTP.HTTPRequest(
+                    method: request.method.rawValue, url: url, headers: headers, body: body)
+                let answer = try await onThread { try FunkoHTTP.HTTPClient().send(forwarded) }
                 var out = HTTPHeaders()
                 for (k, v) in answer.headers where k != "content-length" && k != "transfer-encoding" {
                     out[HTTPHeader(k)] = v
@@ -72,5 +76,7 @@ final class FaultProxy: @unchecked Sendable {
     var endpoint: String { "http://127.0.0.1:\(port)" }
     var requests: [String] { lock.locked { seen } }
     var amzTargets: [String] { lock.locked { targets } }
+    /// Every request gets `fault` until called again with nil.
+    func always(_ fault: Fault?) { lock.locked { standing = fault } }
     func answer(_ target: String, status: Int = 200, body: String) { lock.locked { answers[target] = (status, body) } }
 }

@@ -89,6 +89,10 @@ package func runProcess(_ executable: String, _ args: [String], env: [String: St
 
 /// Runs blocking work (libcurl calls, child processes) on its own thread, so it never holds one
 /// of the few cooperative threads that in-process servers (FlyingFox) need to answer it.
+/// A detached task is not that: it runs on the cooperative pool. Two tests that each blocked in
+/// libcurl inside one took both threads here, and every in-process server in the run stopped
+/// answering until the clients timed out 30 s later (scripts/test refuses detached tasks in
+/// Tests/ for that reason).
 /// The caller waits for the thread, so `body` and its result are never used from two threads at
 /// once: the unchecked box only carries them across.
 package func onThread<T>(_ body: @escaping () throws -> T) async throws -> T {

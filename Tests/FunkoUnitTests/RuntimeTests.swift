@@ -130,11 +130,11 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     @Test func initialisationFailureGoesToInitError() async throws {
         let api = try await ScriptedRuntimeAPI([])
         let client = RuntimeClient(endpoint: "127.0.0.1:\(api.port)")
-        let started = await Task.detached {
+        let started = try await onThread {
             LambdaRuntime.start(client: client, logger: Logger()) { _ in
                 throw FunkoError.unavailable("database unreachable")
             } != nil
-        }.value
+        }
         #expect(!started)
         let posts = api.snapshot.filter { $0.method == "POST" }
         try #require(posts.count == 1)
@@ -158,7 +158,7 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
     }
 
     /// glibc's setenv keeps every value it replaced, so exporting each invocation's trace id with
-    /// it grew a warm function by 14 MB per 100,000 invocations (scripts/soak). The variable is now
+    /// it grew a warm function by 14 MB per 100,000 invocations (scripts/bench soak). The variable is now
     /// one buffer rewritten in place: the same pointer for every trace id, the latest value.
     @Test func traceIDIsExportedWithoutGrowingTheEnvironment() {
         defer { TraceEnvironment.set(nil) }
@@ -185,5 +185,194 @@ final class RecordingHandler: LambdaHandler, @unchecked Sendable {
         let long = "Root=" + String(repeating: "a", count: 1_000)
         TraceEnvironment.set(long)
         #expect(getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) } == long)
+    }
+}
+
+/// A Runtime API that breaks connections: it cuts an answer in the middle of its body, or closes
+/// a connection without answering. Neither Lambda nor FlyingFox can be asked for that, so this is
+/// a plain socket server. Each connection takes the next step of the script, handles one request
+/// and is closed.
+final class BrokenConnectionRuntimeAPI: @unchecked Sendable {
+    enum Step {
+        /// Headers that promise a body, half of it, then the connection closes.
+        case truncated
+        /// The request is read; the connection closes without a byte of answer.
+        case hangUp
+        /// A whole invocation.
+        case event(id: String, body: String)
+        /// A posted response or error is read and accepted (202).
+        case accept
+    }
+
+    private let lock = Mutex()
+    private var script: [Step]
+    private(set) var requests: [(line: String, body: String)] = []
+    private let listener: Int32
+    let port: UInt16
+
+    init(_ script: [Step]) throws {
+        self.script = script
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { throw FunkoError.unavailable("cannot listen") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        Thread { [self] in serve() }.start()
+    }
+
+    var snapshot: [(line: String, body: String)] { lock.locked { requests } }
+
+    /// Closing the listener ends the accept loop.
+    func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
+
+    private func serve() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            guard let (line, body) = Self.readRequest(connection) else { continue }
+            let step: Step = lock.locked {
+                requests.append((line, body))
+                return script.isEmpty ? .hangUp : script.removeFirst()
+            }
+            switch step {
+            case .truncated:
+                let body = #"{"this event":"is cut off here"#
+                send(
+                    connection,
+                    "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: cut\r\n"
+                        + "Lambda-Runtime-Deadline-Ms: \(Time.nowMilliseconds() + 60_000)\r\n"
+                        + "Content-Length: \(body.utf8.count * 2)\r\nConnection: close\r\n\r\n\(body)")
+            case .hangUp:
+                break
+            case .event(let id, let body):
+                send(
+                    connection,
+                    "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: \(id)\r\n"
+                        + "Lambda-Runtime-Deadline-Ms: \(Time.nowMilliseconds() + 60_000)\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            case .accept:
+                send(connection, "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            }
+        }
+    }
+
+    private func send(_ connection: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { return }
+            sent += n
+        }
+    }
+
+    /// The request line and body (by Content-Length); nil when the peer closed first.
+    private static func readRequest(_ connection: Int32) -> (String, String)? {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        func fill() -> Bool {
+            let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { return false }
+            data += buffer[..<n]
+            return true
+        }
+        let separator = Array("\r\n\r\n".utf8)
+        var end: Int?
+        while end == nil {
+            guard fill() else { return nil }
+            end = data.indices.dropLast(3).first { Array(data[$0..<$0 + 4]) == separator }
+        }
+        let head = String(decoding: data[..<end!], as: UTF8.self)
+        let length =
+            head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+        while data.count < end! + 4 + length {
+            guard fill() else { return nil }
+        }
+        let line = String(head.split(separator: "\r\n").first ?? "")
+        return (line, String(decoding: data[(end! + 4)..<(end! + 4 + length)], as: UTF8.self))
+    }
+}
+
+@Suite(.serialized, .ownThread) struct RuntimeConnectionFaultTests {
+    /// A Runtime API that refuses every connection is gone: the loop gives up (and the binary
+    /// exits) instead of retrying forever as an orphan.
+    @Test func theLoopEndsWhenTheRuntimeAPIRefusesConnections() async throws {
+        let closed = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(closed, $0, length) == 0 && getsockname(closed, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        close(closed)  // a port nobody listens on: connections are refused
+        let handler = RecordingHandler()
+        let client = RuntimeClient(endpoint: "127.0.0.1:\(UInt16(bigEndian: address.sin_port))")
+        let ended = try await onThread {
+            LambdaRuntime.loop(client: client, handler: handler, logger: Logger(quiet: true))
+        }
+        #expect(ended == false)
+        #expect(handler.seen.isEmpty)
+    }
+
+    /// The Runtime API closing connections mid-answer: a cut-off `next`, a `next` with no answer,
+    /// and a response whose connection closes before it is accepted. The loop retries `next`,
+    /// logs the undelivered response, and serves the following invocations on new connections.
+    @Test func theLoopRecoversFromConnectionsClosedMidResponse() async throws {
+        let api = try BrokenConnectionRuntimeAPI([
+            .truncated, .hangUp,
+            .event(id: "req-1", body: "one"), .hangUp,
+            .event(id: "req-2", body: "two"), .accept,
+            .truncated,
+            .event(id: "req-3", body: "three"), .accept,
+        ])
+        defer { api.stop() }
+        let handler = RecordingHandler()
+        nonisolated(unsafe) let client = RuntimeClient(endpoint: "127.0.0.1:\(api.port)")
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            LambdaRuntime.loop(client: client, handler: handler, logger: Logger(quiet: true)) {
+                api.snapshot.filter { $0.line.hasPrefix("POST") }.count < 3
+            }
+            done.signal()
+        }.start()
+        let finished = await withCheckedContinuation { c in
+            DispatchQueue.global().async { c.resume(returning: done.wait(timeout: .now() + 30) == .success) }
+        }
+        try #require(finished, "the loop did not get past the broken connections")
+        let lines = api.snapshot.map(\.line)
+        #expect(
+            lines == [
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1",
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "POST /2018-06-01/runtime/invocation/req-2/response HTTP/1.1",
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1",
+                "POST /2018-06-01/runtime/invocation/req-3/response HTTP/1.1",
+            ], "\(lines)")
+        // The cut-off event never reached the handler; each whole one did, once.
+        #expect(handler.seen.map(\.event) == ["one", "two", "three"])
+        #expect(
+            api.snapshot.filter { $0.line.hasPrefix("POST") }.map(\.body) == ["echo:one", "echo:two", "echo:three"])
     }
 }
