@@ -21,4 +21,36 @@ public enum JSON {
     public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
+
+    /// Decodes a file this service wrote itself (a model artifact, the decision log). A broken one
+    /// is a `FunkoError` (503: the service cannot work from it) that names the file, the field
+    /// and what is wrong, instead of a `DecodingError` dump.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
+        do {
+            return try decode(type, from: bytes)
+        } catch let error as DecodingError {
+            throw FunkoError.unavailable("\(file) is not valid: \(describe(error))")
+        }
+    }
+
+    /// "at models.0.version: expected a String" style, from the decoder's context.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty
+                ? "the top level" : keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])) is missing"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)) is null, expected \(type)"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)) has the wrong type, expected \(type)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not JSON (\(context.debugDescription))" : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
 }

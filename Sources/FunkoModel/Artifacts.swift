@@ -104,7 +104,7 @@ public struct ModelRepository {
     public func champion() throws -> ChampionRecord? { try Self.decodeChampion(try store.get(ArtifactKey.champion)) }
 
     static func decodeChampion(_ bytes: [UInt8]?) throws -> ChampionRecord? {
-        try bytes.map { try JSON.decode(ChampionRecord.self, from: $0) }
+        try bytes.map { try JSON.decode(ChampionRecord.self, from: $0, file: ArtifactKey.champion) }
     }
 
     /// Makes `version` the champion. `previous` is read in the same update, so two promotions
@@ -129,11 +129,13 @@ public struct ModelRepository {
             throw FunkoError.unavailable(
                 "model \(version) has no metadata.json in \(store.description): train it again or pick another version")
         }
-        return try JSON.decode(ModelMetadata.self, from: bytes)
+        return try JSON.decode(ModelMetadata.self, from: bytes, file: ArtifactKey.metadata(version))
     }
 
     public func evaluation(version: String) throws -> EvaluationReport? {
-        try store.get(ArtifactKey.evaluation(version)).map { try JSON.decode(EvaluationReport.self, from: $0) }
+        try store.get(ArtifactKey.evaluation(version)).map {
+            try JSON.decode(EvaluationReport.self, from: $0, file: ArtifactKey.evaluation(version))
+        }
     }
 
     /// The trees of `version`, or of the champion when nil (a model, not a baseline).

@@ -226,7 +226,7 @@ public struct RetrainService {
         guard target != current.version else { throw FunkoError.badRequest("\(target) is already the champion") }
         // A baseline version has no trees to miss.
         let predictor = try repository.store.get(ArtifactKey.metadata(target)).map {
-            try JSON.decode(ModelMetadata.self, from: $0).predictor
+            try JSON.decode(ModelMetadata.self, from: $0, file: ArtifactKey.metadata(target)).predictor
         }
         guard let predictor, try predictor != .model || repository.store.get(ArtifactKey.archive(target)) != nil
         else {
@@ -249,7 +249,7 @@ public struct RetrainService {
     }
 
     package static func decodeLog(_ bytes: [UInt8]?) throws -> [RetrainOutcome] {
-        try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0) } ?? []
+        try bytes.map { try JSON.decode([RetrainOutcome].self, from: $0, file: ArtifactKey.decisions) } ?? []
     }
 
     /// The newest training job that has no decision yet.
