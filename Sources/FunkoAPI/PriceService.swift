@@ -35,8 +35,10 @@ public final class PriceService {
         var pops: [FunkoPop] = []
         var errors: [(String, FunkoError)] = []
         var seen = Set<String>()
-        for id in query.ids where seen.insert(id).inserted {
-            if let p = try store.pop(id: id) {
+        let ids = query.ids.filter { seen.insert($0).inserted }
+        let catalog = try store.pops(ids: ids)
+        for id in ids {
+            if let p = catalog[id] {
                 pops.append(p)
             } else {
                 errors.append((id, .notFound("unknown funko_pop_id \"\(id)\": no such Pop in the catalog")))
@@ -72,8 +74,10 @@ public final class PriceService {
     ) throws -> (SalesTable, [FeatureQuery]) {
         var table = SalesTable(pops: pops)
         var queries: [FeatureQuery] = []
+        // The whole history, in one query for the batch: last sales may be old.
+        let history = try store.sales(popIDs: pops.map(\.id), from: 0, until: now)
         for (i, pop) in pops.enumerated() {
-            for s in try store.sales(popID: pop.id, from: 0, until: now) {  // the whole history: last sales may be old
+            for s in history[pop.id] ?? [] {
                 table.append(
                     pop: Int32(i), soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
             }

@@ -79,7 +79,11 @@ public final class PostgresStore: Store {
         return result
     }
 
+    /// Statements sent to the server so far: each is one network round trip (tests count them).
+    public private(set) var roundTrips = 0
+
     private func execute(_ sql: String, _ params: [String?]) -> Result {
+        roundTrips += 1
         // Migrations are multi-statement scripts, which only the simple protocol accepts.
         if params.isEmpty { return Result(PQexec(conn, sql), conn: conn) }
         var cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
@@ -253,6 +257,18 @@ public final class PostgresStore: Store {
         return r.rows > 0 ? pop(r, 0) : nil
     }
 
+    public func pops(ids: [String]) throws -> [String: FunkoPop] {
+        guard !ids.isEmpty else { return [:] }
+        let r = try run(
+            "SELECT \(Self.popColumns) FROM funko_pops WHERE id = ANY($1::text[])", [Self.arrayLiteral(Set(ids))])
+        var out: [String: FunkoPop] = [:]
+        for i in 0..<r.rows {
+            let p = pop(r, i)
+            out[p.id] = p
+        }
+        return out
+    }
+
     public func pops() throws -> [FunkoPop] {
         let r = try run("SELECT \(Self.popColumns) FROM funko_pops ORDER BY id COLLATE \"C\"")
         return (0..<r.rows).map { pop(r, $0) }
@@ -352,18 +368,29 @@ public final class PostgresStore: Store {
     }
 
     public func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale] {
+        try sales(popIDs: [popID], from: from, until: until)[popID] ?? []
+    }
+
+    public func sales(popIDs: [String], from: EpochSeconds, until: EpochSeconds) throws -> [String: [Sale]] {
+        guard !popIDs.isEmpty else { return [:] }
         let r = try run(
             """
-            SELECT extract(epoch FROM sold_at)::bigint, price, condition, marketplace, source, external_id FROM price_history
-            WHERE funko_pop_id = $1 AND sold_at >= to_timestamp($2) AND sold_at < to_timestamp($3) ORDER BY sold_at, id
-            """, [popID, String(from), String(until)])
-        return (0..<r.rows).map { i in
-            Sale(
-                popID: popID, soldAt: r.int(i, 0), price: r.double(i, 1),
-                condition: Condition(rawValue: r.string(i, 2) ?? "") ?? .mint,
-                marketplace: Marketplace(rawValue: r.string(i, 3) ?? "") ?? .other, source: r.string(i, 4) ?? "",
-                externalID: r.string(i, 5))
+            SELECT funko_pop_id, extract(epoch FROM sold_at)::bigint, price, condition, marketplace, source, external_id
+            FROM price_history
+            WHERE funko_pop_id = ANY($1::text[]) AND sold_at >= to_timestamp($2) AND sold_at < to_timestamp($3)
+            ORDER BY funko_pop_id, sold_at, id
+            """, [Self.arrayLiteral(Set(popIDs)), String(from), String(until)])
+        var out: [String: [Sale]] = [:]
+        for i in 0..<r.rows {
+            let id = r.string(i, 0) ?? ""
+            out[id, default: []].append(
+                Sale(
+                    popID: id, soldAt: r.int(i, 1), price: r.double(i, 2),
+                    condition: Condition(rawValue: r.string(i, 3) ?? "") ?? .mint,
+                    marketplace: Marketplace(rawValue: r.string(i, 4) ?? "") ?? .other, source: r.string(i, 5) ?? "",
+                    externalID: r.string(i, 6)))
         }
+        return out
     }
 
     public func salesTable(since: EpochSeconds?) throws -> SalesTable {

@@ -168,6 +168,13 @@ public final class SQLiteStore: Store {
         return try s.step() ? readPop(s) : nil
     }
 
+    /// In process, a query per id costs no round trip.
+    public func pops(ids: [String]) throws -> [String: FunkoPop] {
+        var out: [String: FunkoPop] = [:]
+        for id in ids { out[id] = try pop(id: id) }
+        return out
+    }
+
     public func pops() throws -> [FunkoPop] {
         let s = try db.prepare("SELECT \(Self.popColumns) FROM funko_pops ORDER BY id")
         var out: [FunkoPop] = []
@@ -269,6 +276,15 @@ public final class SQLiteStore: Store {
                     condition: Condition(rawValue: s.string(2) ?? "") ?? .mint,
                     marketplace: Marketplace(rawValue: s.string(3) ?? "") ?? .other,
                     source: s.string(4) ?? "", externalID: s.string(5)))
+        }
+        return out
+    }
+
+    public func sales(popIDs: [String], from: EpochSeconds, until: EpochSeconds) throws -> [String: [Sale]] {
+        var out: [String: [Sale]] = [:]
+        for id in Set(popIDs) {
+            let sales = try sales(popID: id, from: from, until: until)
+            if !sales.isEmpty { out[id] = sales }
         }
         return out
     }

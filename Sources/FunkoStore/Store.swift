@@ -15,6 +15,8 @@ public protocol Store: AnyObject {
     /// Returns how many were inserted.
     func insertSales(_ sales: [Sale]) throws -> Int
     func pop(id: String) throws -> FunkoPop?
+    /// The Pops of `ids` that exist, by id: one query however many ids (a batch's catalog read).
+    func pops(ids: [String]) throws -> [String: FunkoPop]
     func pops() throws -> [FunkoPop]
     /// One page of the catalog search, best matches first (see `CatalogSearch`), with each Pop's
     /// newest sale; without words, the catalog (or the series) by name.
@@ -25,6 +27,9 @@ public protocol Store: AnyObject {
     func existingPopIDs(_ ids: Set<String>) throws -> Set<String>
     /// One Pop's sales with `from <= sold_at < until`, oldest first.
     func sales(popID: String, from: EpochSeconds, until: EpochSeconds) throws -> [Sale]
+    /// The sales of each of `popIDs` with `from <= sold_at < until`, oldest first within a Pop:
+    /// one query however many Pops (a batch's history read). Pops without sales are absent.
+    func sales(popIDs: [String], from: EpochSeconds, until: EpochSeconds) throws -> [String: [Sale]]
     /// Every sale with `sold_at >= since` as columns grouped by Pop, oldest first within a Pop.
     func salesTable(since: EpochSeconds?) throws -> SalesTable
     func counts() throws -> CatalogCounts

@@ -71,18 +71,27 @@ import Testing
         }
         #expect(proxy.requests.count >= checks + 5)  // every request did check
         proxy.always(nil)
-        let recovered = try await predict()
-        #expect(recovered.status == 200, "\(recovered.body)")
+        // Until a check gets through (on a loaded machine moto behind the proxy can take longer
+        // than the check's 2 s; those checks fail quietly, as the outage's own did).
+        var tries = 0
+        while try logLines("model refresh works again") == 0, tries < 20 {
+            let recovered = try await predict()
+            #expect(recovered.status == 200, "\(recovered.body)")
+            tries += 1
+        }
         #expect(await e.starts == 1)
         await e.stop()
         await proxy.server.stop()
         let logs = try String(contentsOfFile: log, encoding: .utf8)
         #expect(try logLines("model refresh failed") == 1, "\(logs)")
-        #expect(try logLines("model refresh works again") == 1)
-        #expect(try logLines(#""failedChecks":5"#) == 1)
+        #expect(try logLines("model refresh works again") == 1, "\(logs)")
+        let failed = logs.split(separator: "\n").first { $0.contains("works again") }.flatMap {
+            try? JSON.decode([String: JSONValue].self, from: String($0))["failedChecks"]
+        }
+        #expect((failed?.number ?? 0) >= 5, "\(logs)")  // the five failing requests, and any slow ones after
     }
 
-    /// A batch of 100 is held in the middle (after its catalog reads, on its first sales read) by
+    /// A batch of 100 is held in the middle (after its catalog read, on its sales read) by
     /// a real table lock; then the server restarts, or only the batch's connection is dropped.
     /// The batch answers 503 with the reason or succeeds whole after reconnecting; never half.
     @Test func postgresRestartedOrDroppedMidBatchNeverGivesHalfAnAnswer() async throws {
@@ -97,7 +106,7 @@ import Testing
                 functionName: "predict-batch", environment: env))
         try await e.start()
         let ids = (0..<100).map { String(10001 + $0) }
-        let event = try Self.batchEvent(ids: ids)
+        let event = try SampleEvent.batch(ids: ids)
         func batch() async throws -> (status: Int, body: String) {
             let r = try HTTPResult.decode(try await e.invoke(event).body)
             return (r.status, String(decoding: r.body, as: UTF8.self))
@@ -159,9 +168,11 @@ import Testing
         await e.stop()
         try server.stop()
     }
+}
 
+extension SampleEvent {
     /// The sample batch event with `ids` (known to the fixture) in its body.
-    static func batchEvent(ids: [String]) throws -> [UInt8] {
+    static func batch(ids: [String]) throws -> [UInt8] {
         var event = try JSON.decode(
             [String: JSONValue].self, from: try Files.read("\(packageRoot)/events/predict-batch.json"))
         let body: [String: JSONValue] = [

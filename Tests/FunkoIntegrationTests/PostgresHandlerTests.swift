@@ -98,6 +98,29 @@ final class PostgresFixture: @unchecked Sendable {
         #expect(Files.exists(dir.file("store/models/\(outcome.candidate!)/model.tar.gz")))
     }
 
+    /// A batch of 100 Pops reads the catalog and the sales in one query each, whatever its size
+    /// (two round trips to a Supabase database in another zone instead of 200), and answers
+    /// exactly as on SQLite.
+    @Test func aBatchOf100TakesAtMostThreeDatabaseRoundTrips() throws {
+        let clock = Time.now()
+        let pg = try HandlerFixture.shared.function(
+            "predict-batch", configuration: PostgresFixture.shared.configuration)
+        let sqlite = try HandlerFixture.shared.function("predict-batch")
+        pg.clock = { clock }
+        sqlite.clock = { clock }
+        let store = try #require(pg.app.store as? PostgresStore)
+        for ids in [(0..<100).map { String(10001 + $0) }, ["10001"], ["10001", "99999", "10001"]] {
+            let event = try SampleEvent.batch(ids: ids)
+            let context = testContext()
+            let before = store.roundTrips
+            let answer = try pg.handle(event, context: context)
+            #expect(store.roundTrips - before <= 3, "\(ids.count) ids: \(store.roundTrips - before) round trips")
+            let result = try HTTPResult.decode(answer)
+            #expect(result.status == 200, "\(String(decoding: result.body, as: UTF8.self))")
+            #expect(answer == (try sqlite.handle(event, context: context)))
+        }
+    }
+
     /// A server that goes away mid-run: requests during the outage answer 503 with a clear
     /// message; the first request after the restart succeeds in the same handler process.
     @Test func anOutageGives503AndTheSameHandlerRecoversAfterIt() async throws {
