@@ -307,7 +307,10 @@ final class BrokenConnectionRuntimeAPI: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized, .ownThread) struct RuntimeConnectionFaultTests {
+// In RuntimeTests (serialized): the loop exports each invocation's trace id into the process
+// environment, which traceIDIsExportedWithoutGrowingTheEnvironment watches; run side by side,
+// one loop's unsetenv showed up in the other test (found by the AddressSanitizer run's timing).
+extension RuntimeTests {
     /// A Runtime API that refuses every connection is gone: the loop gives up (and the binary
     /// exits) instead of retrying forever as an orphan.
     @Test func theLoopEndsWhenTheRuntimeAPIRefusesConnections() async throws {
