@@ -33,7 +33,8 @@ public enum JSON {
         }
     }
 
-    /// "at models.0.version: expected a String" style, from the decoder's context.
+    /// "0.status has the wrong type, expected String", "version is missing": the field's path
+    /// and the problem, from the decoder's context.
     static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             keys.isEmpty
