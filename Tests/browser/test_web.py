@@ -500,6 +500,7 @@ def test_model_page_shows_the_served_model(desktop, logs):
     drift = tid(d, "model-drift").text
     if status.get("drift") is None:
         assert "No drift report yet" in drift
+    screenshot(d, "model-desktop.png")
 
 
 def test_phone_width_nothing_overflows(phone, logs, first_pop, real_ids):
