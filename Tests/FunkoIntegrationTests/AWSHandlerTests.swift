@@ -28,14 +28,7 @@ import Testing
         let s3 = S3Client(config: moto.config)
         if try s3.headObject(bucket: Self.bucket, key: "models/champion.json") == nil {
             try? s3.createBucket(Self.bucket)
-            let local = try LocalObjectStore(root: HandlerFixture.shared.dataDir)
-            let remote = S3ObjectStore(s3: s3, bucket: Self.bucket)
-            for key in [
-                "models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json",
-                "models/champion.json",
-            ] {
-                try remote.put(key, try local.get(key)!)
-            }
+            try Moto.copyFixtureModel(to: S3ObjectStore(s3: s3, bucket: Self.bucket))
         }
         return s3
     }

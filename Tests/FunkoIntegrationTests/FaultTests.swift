@@ -19,14 +19,7 @@ import Testing
     /// without waiting out the slow store, and the failure is logged once, not once per check.
     @Test func aWarmFunctionKeepsItsModelWhileS3FailsOrIsSlow() async throws {
         let moto = try Moto.shared
-        let bucket = "refresh-faults-\(UUID().uuidString.prefix(8).lowercased())"
-        let s3 = S3Client(config: moto.config)
-        try s3.createBucket(bucket)
-        let local = try LocalObjectStore(root: HandlerFixture.shared.dataDir)
-        let remote = S3ObjectStore(s3: s3, bucket: bucket)
-        for key in ["models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/champion.json"] {
-            try remote.put(key, try local.get(key)!)
-        }
+        let bucket = try moto.bucketWithFixtureModel("refresh-faults").name
         let proxy = try await FaultProxy(target: moto.endpoint, script: [])
         let dir = try TempDir()
         var env = try moto.environment.merging(HandlerFixture.shared.environment) { $1 }

@@ -118,3 +118,25 @@ final class Moto: @unchecked Sendable {
         }
     }
 }
+
+extension Moto {
+    /// A new bucket named `prefix-<random>` holding the handler fixture's champion and its
+    /// artifacts, as the functions read them in the cloud.
+    func bucketWithFixtureModel(_ prefix: String) throws -> (name: String, s3: S3Client) {
+        let name = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        let s3 = S3Client(config: config)
+        try s3.createBucket(name)
+        try Self.copyFixtureModel(to: S3ObjectStore(s3: s3, bucket: name))
+        return (name, s3)
+    }
+
+    static func copyFixtureModel(to remote: S3ObjectStore) throws {
+        let local = try LocalObjectStore(root: HandlerFixture.shared.dataDir)
+        for key in [
+            "models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json",
+            "models/champion.json",
+        ] {
+            try remote.put(key, try local.get(key)!)
+        }
+    }
+}

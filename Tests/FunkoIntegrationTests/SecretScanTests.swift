@@ -26,17 +26,7 @@ import Testing
         let downURL = goodURL.replacingOccurrences(of: ":\(server.port)/", with: ":1/")
 
         let dir = try TempDir()
-        let bucket = "secret-scan-\(UUID().uuidString.prefix(8).lowercased())"
-        let s3 = S3Client(config: moto.config)
-        try s3.createBucket(bucket)
-        let local = try LocalObjectStore(root: HandlerFixture.shared.dataDir)
-        let remote = S3ObjectStore(s3: s3, bucket: bucket)
-        for key in [
-            "models/fixture/model.tar.gz", "models/fixture/metadata.json", "models/fixture/evaluation.json",
-            "models/champion.json",
-        ] {
-            try remote.put(key, try local.get(key)!)
-        }
+        let (bucket, s3) = try moto.bucketWithFixtureModel("secret-scan")
         var env = moto.environment
         env["DATABASE_URL"] = goodURL
         env["MODEL_BUCKET"] = bucket

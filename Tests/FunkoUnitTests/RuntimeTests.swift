@@ -212,24 +212,25 @@ final class BrokenConnectionRuntimeAPI: @unchecked Sendable {
 
     init(_ script: [Step]) throws {
         self.script = script
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
+        (listener, port) = try Self.loopbackSocket()
+        guard listen(listener, 16) == 0 else { throw FunkoError.unavailable("cannot listen") }
+        Thread { [self] in serve() }.start()
+    }
+
+    /// A TCP socket bound to a free loopback port, and the port.
+    static func loopbackSocket() throws -> (descriptor: Int32, port: UInt16) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound == 0, listen(listener, 16) == 0 else { throw FunkoError.unavailable("cannot listen") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        port = UInt16(bigEndian: address.sin_port)
-        Thread { [self] in serve() }.start()
+        guard descriptor >= 0, bound else { throw FunkoError.unavailable("cannot bind a loopback socket") }
+        return (descriptor, UInt16(bigEndian: address.sin_port))
     }
 
     var snapshot: [(line: String, body: String)] { lock.locked { requests } }
@@ -314,20 +315,10 @@ extension RuntimeTests {
     /// A Runtime API that refuses every connection is gone: the loop gives up (and the binary
     /// exits) instead of retrying forever as an orphan.
     @Test func theLoopEndsWhenTheRuntimeAPIRefusesConnections() async throws {
-        let closed = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(closed, $0, length) == 0 && getsockname(closed, $0, &length) == 0
-            }
-        }
-        try #require(bound)
+        let (closed, port) = try BrokenConnectionRuntimeAPI.loopbackSocket()
         close(closed)  // a port nobody listens on: connections are refused
         let handler = RecordingHandler()
-        let client = RuntimeClient(endpoint: "127.0.0.1:\(UInt16(bigEndian: address.sin_port))")
+        let client = RuntimeClient(endpoint: "127.0.0.1:\(port)")
         let ended = try await onThread {
             LambdaRuntime.loop(client: client, handler: handler, logger: Logger(quiet: true))
         }
