@@ -132,7 +132,7 @@ def report(paths):
     lines = [
         "## Soak",
         "",
-        "Written by `scripts/soak` on %s (%d cores, %s). One warm handler process behind `lambda-local` answers"
+        "Written by `scripts/bench soak` on %s (%d cores, %s). One warm handler process behind `lambda-local` answers"
         % (time.strftime("%Y-%m-%d"), os.cpu_count(), os.uname().machine),
         "the events in turn, good and bad, posted one after another over one keep-alive connection to the",
         "Invoke API (`scripts/soak_driver.py`); the market is generated (300 Pops, 2 years), the model",
@@ -142,7 +142,9 @@ def report(paths):
         "`predict-batch` posts 100-Pop batches of the catalog's ids (payload 2.0, REST API 1.0, a direct",
         "invocation, 99 known ids and an unknown one: a 200 with a per-id error, an unknown condition:",
         "400) and the sample batches (`events/predict-batch.json`, 101 ids, an empty list). Invocations",
-        "per second depend on what else the machine runs (it was busy); the targets do not.",
+        "per second depend on what else the machine runs (load average %.2f %.2f %.2f at the end of the"
+        % os.getloadavg(),
+        "run); the targets do not.",
         "",
         "| function | events in turn | invocations | seconds | invocations/s | RSS at 1,000 MB | RSS at end MB | growth kB | peak RSS MB | starts |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
