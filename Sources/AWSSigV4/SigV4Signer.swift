@@ -272,21 +272,37 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     }
 
     /// RFC 3986 encoding: only `A-Za-z0-9-_.~` stay; every other byte becomes `%XX`, upper-case.
+    /// Writes the string in place (one allocation): every request encodes its path and query.
     public static func uriEncode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
+        var length = 0
+        for b in bytes { length += isUnreserved(b) ? 1 : 3 }
+        return String(unsafeUninitializedCapacity: length) { out in
+            var i = 0
+            for b in bytes {
+                if isUnreserved(b) {
+                    out[i] = b
+                    i += 1
+                } else {
+                    out[i] = UInt8(ascii: "%")
+                    out[i + 1] = upperHex[Int(b >> 4)]
+                    out[i + 2] = upperHex[Int(b & 0x0f)]
+                    i += 3
+                }
             }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    private static func isUnreserved(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
     }
 
     /// `%XX` to its byte; a `%` not followed by two hex digits is kept as it is.
