@@ -42,31 +42,48 @@ public enum Gzip {
             throw FunkoError(.internalError, "gunzip: cannot initialise zlib")
         }
         defer { inflateEnd(&s) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var input = input
-        try input.withUnsafeMutableBufferPointer { inp in
-            s.next_in = inp.baseAddress
+        // Inflate into the buffer itself, grown only when the guess was short: the model's
+        // archive (cold start) used to pass through a 64 KiB chunk and a doubling array.
+        var out = [UInt8](repeating: 0, count: expectedSize(input))
+        var produced = 0
+        try input.withUnsafeBufferPointer { inp in
+            // zlib does not write through next_in; its C type just lacks the const.
+            s.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
             s.avail_in = UInt32(inp.count)
             while true {
-                let (rc, produced) = chunk.withUnsafeMutableBufferPointer { c -> (Int32, Int) in
-                    s.next_out = c.baseAddress
-                    s.avail_out = UInt32(c.count)
+                if produced == out.count { out.append(contentsOf: repeatElement(0, count: max(out.count, 1 << 16))) }
+                let rc = out.withUnsafeMutableBufferPointer { o -> Int32 in
+                    s.next_out = o.baseAddress! + produced
+                    s.avail_out = UInt32(min(o.count - produced, Int(UInt32.max)))
+                    let before = s.avail_out
                     let rc = inflate(&s, Z_NO_FLUSH)
-                    return (rc, c.count - Int(s.avail_out))
+                    produced += Int(before - s.avail_out)
+                    return rc
                 }
-                out.append(contentsOf: chunk[0..<produced])
                 if rc == Z_STREAM_END { break }
                 if rc == Z_OK { continue }
                 // Z_BUF_ERROR with no input left: the stream ended before its trailer.
                 if rc == Z_BUF_ERROR, s.avail_in == 0 {
                     throw FunkoError.badRequest(
-                        "the gzip data ends early after \(out.count) bytes (truncated file?)")
+                        "the gzip data ends early after \(produced) bytes (truncated file?)")
                 }
                 let detail = s.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
                 throw FunkoError.badRequest("not valid gzip data (\(detail))")
             }
         }
+        out.removeSubrange(produced...)
         return out
+    }
+
+    /// The decompressed size a gzip member's trailer states (ISIZE, the size modulo 2^32), when it
+    /// is believable: deflate cannot expand more than 1032 to 1, so a larger claim (a damaged or
+    /// hostile file) only gets the usual first guess. Inflating checks the real size anyway.
+    static func expectedSize(_ input: [UInt8]) -> Int {
+        let fallback = max(4 * input.count, 1 << 16)
+        guard isGzip(input), input.count >= 18 else { return fallback }
+        let n = input.count
+        let stated = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+        // One byte more, so the last inflate call still has room when it reads the trailer.
+        return stated <= 1032 * input.count ? stated + 1 : fallback
     }
 }
