@@ -60,7 +60,7 @@ class RuntimeAPI:
             def do_GET(self):
                 if self.path != "/2018-06-01/runtime/invocation/next":
                     return self.reply(404)
-                api.first_next = api.first_next or time.perf_counter()
+                api.first_next = api.first_next or time.monotonic()
                 request_id, event = api.events.get()
                 if request_id is None:  # shutting down
                     return self.reply(500)
@@ -73,7 +73,7 @@ class RuntimeAPI:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                at = time.perf_counter()
+                at = time.monotonic()
                 if self.path.endswith("/response"):
                     api.answers.put((True, body, at))
                 elif self.path.endswith("/error"):
@@ -120,15 +120,15 @@ def lambda_env(api, task_root, data):
     }
 
 
-def start(variant, api):
-    """Starts one instance; returns the process and the time of the exec."""
+def start(variant, api, log_path=os.devnull):
+    """Starts one instance (its log lines to log_path); returns the process and the time of the exec."""
     if variant == "unpacked":
         cmd, env = [BIN + "/predict"], lambda_env(api, BIN, DATA)
     else:
         cmd, env = ["/usr/sbin/chroot", empty_root, "/var/task/bootstrap"], lambda_env(api, "/var/task", "/tmp/data")
-    log = open(os.devnull, "wb")
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/")
+    with open(log_path, "wb") as log:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/")
     return p, t0
 
 
@@ -139,14 +139,33 @@ def stop(p, api):
 
 
 def cold_start(variant, event):
+    """Milliseconds from exec to the answer and to the first `next`, and the steps between: exec and
+    dynamic linking up to `main` (from the handler's CLOCK_MONOTONIC `mainAtMonotonic`, the clock
+    time.monotonic reads), the handler's own "cold start" steps, and the answer's trip to the API."""
     api = RuntimeAPI()
     api.send(event)  # waiting before the exec, as on Lambda
-    p, t0 = start(variant, api)
+    log_path = tempfile.mktemp(prefix="funko-bench-cold.")
+    p, t0 = start(variant, api, log_path)
     try:
         _, at = api.answer()
-        return (at - t0) * 1000, (api.first_next - t0) * 1000
+        total = (at - t0) * 1000
+        profile = None
+        for attempt in range(200):  # the line follows the answer; wait for it, not for a fixed time
+            with open(log_path, "rb") as f:
+                lines = [json.loads(l) for l in f if l.startswith(b"{") and b'"cold start"' in l]
+            if lines:
+                profile = lines[0]
+                break
+            time.sleep(0.01)
+        if profile is None:
+            raise RuntimeError("%s logged no cold start line" % variant)
+        steps = [("exec and dynamic linking", (profile["mainAtMonotonic"] - t0) * 1000)]
+        steps += [(s["step"], s["ms"]) for s in profile["steps"]]
+        steps.append(("answer reaches the Runtime API", total - sum(ms for _, ms in steps)))
+        return total, (api.first_next - t0) * 1000, steps
     finally:
         stop(p, api)
+        os.unlink(log_path)
 
 
 def warm_rss(variant, events):
@@ -195,11 +214,14 @@ try:
         cold_start(v, predict)
     cold = {v: [] for v in variants}
     init = {v: [] for v in variants}
+    profile = {v: {} for v in variants}  # step -> [ms per run], in the order the steps come
     for _ in range(RUNS):  # interleaved, so both see the same machine
         for v in variants:
-            total, ready = cold_start(v, predict)
+            total, ready, steps = cold_start(v, predict)
             cold[v].append(total)
             init[v].append(ready)
+            for name, ms in steps:
+                profile[v].setdefault(name, []).append(ms)
     events = [read(e) for e in PREDICT_EVENTS]
     rss = {v: warm_rss(v, events) for v in variants}
 finally:
@@ -240,6 +262,15 @@ names = {"packaged": "packaged zip in an empty root", "unpacked": "unpacked bina
 for v in ["packaged", "unpacked"]:
     w("| %s | %.1f | %.1f | %.1f | %.1f |" % (names[v], med[v], min(cold[v]), max(cold[v]), statistics.median(init[v])))
 w("| ratio packaged / unpacked | %.2f | | | |" % (med["packaged"] / med["unpacked"]))
+w("")
+w("Where the cold start goes: the handler logs each start-up step's end once (`StartupProfile`, the")
+w("\"cold start\" log line after the first answer); exec and dynamic linking is from the exec to `main`.")
+w("Medians over the same runs (so the steps need not add up to the median total):\n")
+w("| step | packaged ms | unpacked ms |")
+w("|---|---:|---:|")
+for name in profile["packaged"]:
+    w("| %s | %.2f | %.2f |" % (name, statistics.median(profile["packaged"][name]),
+                              statistics.median(profile["unpacked"].get(name, [float("nan")]))))
 w("")
 w("Peak RSS (`VmHWM` of the handler process) of a warm `predict` after %d invocations (the %d predict"
   % (INVOCATIONS, len(PREDICT_EVENTS)))

@@ -46,7 +46,9 @@ public final class App {
             configuration.usesAWS
             ? try AWSConfig.resolve(environment: configuration.awsEnvironment, profile: configuration.awsProfile) : nil
         self.aws = aws
+        StartupProfile.mark("settings")
         store = try Self.openStore(configuration.store, aws: aws)
+        StartupProfile.mark("store open")
         repository = ModelRepository(store: try Self.artifactStore(configuration.artifacts, aws: aws))
         championPointer = ModelRepository(
             store: try Self.artifactStore(configuration.artifacts, aws: aws, timeout: Self.pointerTimeout))
@@ -84,7 +86,9 @@ public final class App {
         case .postgres(let url): return try PostgresStore(url: url)
         case .postgresURLInSSM(let parameter):
             guard let aws else { throw FunkoError.badRequest("DATABASE_URL_PARAMETER needs AWS settings to read SSM") }
-            return try PostgresStore(url: try SSMClient(config: aws).parameter(parameter))
+            let url = try SSMClient(config: aws).parameter(parameter)
+            StartupProfile.mark("database URL from SSM")
+            return try PostgresStore(url: url)
         }
     }
 

@@ -168,11 +168,15 @@ public struct ModelRepository {
             throw FunkoError.unavailable(
                 "model \(v) has no model.tar.gz in \(store.description): run `funko train` again")
         }
+        StartupProfile.mark("model fetch")
         guard let trees = try TarGz.extract(archive)[Self.modelFileName] else {
             throw FunkoError.unavailable("model \(v): model.tar.gz holds no \(Self.modelFileName)")
         }
+        StartupProfile.mark("inflate")
         try metadata.checkFeatures()
-        return LoadedModel(metadata: metadata, booster: try Booster(model: trees))
+        let model = LoadedModel(metadata: metadata, booster: try Booster(model: trees))
+        StartupProfile.mark("model load")
+        return model
     }
 
     /// The newest version with trees (names sort by training time), trained or not promoted.

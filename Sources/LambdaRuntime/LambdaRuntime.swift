@@ -12,6 +12,7 @@ import FunkoHTTP
 /// is shutting down, or lambda-local has ended), and the process exits, as AWS's C++ runtime does.
 public enum LambdaRuntime {
     public static func run(_ initialise: (Logger) throws -> LambdaHandler) -> Never {
+        StartupProfile.begin()
         let logger = Logger()
         guard let endpoint = getenv("AWS_LAMBDA_RUNTIME_API").map({ String(cString: $0) }) else {
             logger.error(
@@ -20,7 +21,9 @@ public enum LambdaRuntime {
             exit(1)
         }
         let client = RuntimeClient(endpoint: endpoint)
+        StartupProfile.mark("runtime client")
         guard let handler = start(client: client, logger: logger, initialise) else { exit(1) }
+        StartupProfile.mark("initialised")
         guard loop(client: client, handler: handler, logger: logger) else {
             logger.error("the Runtime API at \(endpoint) refused \(maxUnreachable) connections in a row; exiting")
             exit(1)
@@ -74,7 +77,12 @@ public enum LambdaRuntime {
                 usleep(useconds_t(delay * 1_000_000))
                 continue
             }
+            StartupProfile.mark("first event received")
             serve(invocation, with: handler, client: client)
+            StartupProfile.mark("first answer sent")
+            if let profile = StartupProfile.finish() {
+                logger.info("cold start", StartupProfile.fields(start: profile.start, steps: profile.steps))
+            }
         }
         return true
     }

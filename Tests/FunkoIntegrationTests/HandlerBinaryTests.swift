@@ -59,6 +59,47 @@ import Testing
         await e.stop()
     }
 
+    /// The cold start's steps (scripts/bench lambda's profile), logged once, after the first answer:
+    /// the runtime loop logs the line before it asks for the second event, so the second answer
+    /// means the line is written.
+    @Test func theFirstAnswerIsFollowedByOneColdStartLineWithItsSteps() async throws {
+        let dir = try TempDir()
+        let log = dir.file("predict.log")
+        let before = Time.monotonic()
+        let e = LambdaEmulator(
+            .init(
+                command: ["\(Self.binDir)/predict"], port: 0, timeout: 60, functionName: "predict",
+                environment: try HandlerFixture.shared.environment, logFile: log))
+        try await e.start()
+        for _ in 0..<2 { #expect(!(try await e.invoke(try SampleEvent.all[0].bytes)).functionError) }
+        await e.stop()
+        let lines = try Files.readString(log).split(separator: "\n").filter { $0.contains(#""message":"cold start""#) }
+        #expect(lines.count == 1, "\(lines)")
+        let line = try JSON.decode([String: JSONValue].self, from: Array((lines.first ?? "{}").utf8))
+        guard case .number(let main)? = line["mainAtMonotonic"], case .array(let steps)? = line["steps"],
+            case .number(let total)? = line["totalMs"]
+        else {
+            Issue.record("no mainAtMonotonic, steps or totalMs: \(line)")
+            return
+        }
+        #expect(main > before && main < Time.monotonic())
+        var names: [String] = []
+        var sum = 0.0
+        for case .object(let step) in steps {
+            if case .string(let name)? = step["step"] { names.append(name) }
+            if case .number(let ms)? = step["ms"] {
+                #expect(ms >= 0)
+                sum += ms
+            }
+        }
+        #expect(
+            names == [
+                "runtime client", "settings", "store open", "model fetch", "inflate", "model load", "initialised",
+                "first event received", "first answer sent",
+            ])
+        #expect(abs(sum - total) < 0.1, "steps add up to \(sum) ms, the total is \(total) ms")
+    }
+
     @Test func aBadSettingIsAnInitErrorNotACrashLoop() async throws {
         var env = try HandlerFixture.shared.environment
         env["INFERENCE_MODE"] = "quantum"
