@@ -32,6 +32,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDLERS = ["predict", "predict-batch", "history", "retrain-trigger", "status"]
 MB = 1024 * 1024
 # Sample events that predict answers with 200 (HTTP) or a prediction (direct).
+# The production-like configuration (scripts/bench-lambda sets it up); absent: not measured.
+PRODUCTION = ({"endpoint": os.environ["BENCH_AWS_ENDPOINT"], "bucket": os.environ["BENCH_BUCKET"],
+               "parameter": os.environ["BENCH_DATABASE_PARAMETER"]} if os.environ.get("BENCH_AWS_ENDPOINT") else None)
 PREDICT_EVENTS = ["predict.json", "predict-defaults.json", "predict-base64-body.json", "predict-rest-v1.json",
                   "predict-function-url.json", "predict-direct.json"]
 
@@ -45,6 +48,7 @@ class RuntimeAPI:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else a reply's body waits for the client's delayed ACK
 
             def log_message(self, *args):
                 pass
@@ -120,10 +124,25 @@ def lambda_env(api, task_root, data):
     }
 
 
+def production_env(api):
+    """The packaged function as deployed: the database URL from an SSM parameter, the artifacts in
+    S3 (moto and PostgreSQL on loopback, set up by scripts/bench-lambda), no local data."""
+    env = lambda_env(api, "/var/task", "/nonexistent")
+    del env["FUNKO_DB"], env["FUNKO_DATA_DIR"]
+    env.update({
+        "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret-key",
+        "AWS_ENDPOINT_URL": PRODUCTION["endpoint"], "MODEL_BUCKET": PRODUCTION["bucket"],
+        "DATABASE_URL_PARAMETER": PRODUCTION["parameter"],
+    })
+    return env
+
+
 def start(variant, api, log_path=os.devnull):
     """Starts one instance (its log lines to log_path); returns the process and the time of the exec."""
     if variant == "unpacked":
         cmd, env = [BIN + "/predict"], lambda_env(api, BIN, DATA)
+    elif variant == "production":
+        cmd, env = ["/usr/sbin/chroot", empty_root, "/var/task/bootstrap"], production_env(api)
     else:
         cmd, env = ["/usr/sbin/chroot", empty_root, "/var/task/bootstrap"], lambda_env(api, "/var/task", "/tmp/data")
     with open(log_path, "wb") as log:
@@ -189,6 +208,17 @@ def read(name):
         return f.read()
 
 
+def exec_reference():
+    """Milliseconds from Popen to the exit of a static binary that does nothing: the harness's own
+    share of "exec and dynamic linking"."""
+    times = []
+    for _ in range(RUNS):
+        t0 = time.monotonic()
+        subprocess.run(["/bin/busybox", "true"], check=True)
+        times.append((time.monotonic() - t0) * 1000)
+    return statistics.median(times)
+
+
 # Sizes
 size_rows = []
 for h in HANDLERS:
@@ -209,7 +239,7 @@ try:
     shutil.copytree(DATA, empty_root + "/tmp/data")
 
     predict = read("predict.json")
-    variants = ["unpacked", "packaged"]
+    variants = ["unpacked", "packaged"] + (["production"] if PRODUCTION else [])
     for v in variants:  # warm the page cache; not counted
         cold_start(v, predict)
     cold = {v: [] for v in variants}
@@ -223,7 +253,8 @@ try:
             for name, ms in steps:
                 profile[v].setdefault(name, []).append(ms)
     events = [read(e) for e in PREDICT_EVENTS]
-    rss = {v: warm_rss(v, events) for v in variants}
+    rss = {v: warm_rss(v, events) for v in ["unpacked", "packaged"]}
+    exec_reference = exec_reference()
 finally:
     shutil.rmtree(empty_root, ignore_errors=True)
 
@@ -258,19 +289,25 @@ w("loader and lib/). *Unpacked*: the same release binary before stripping, run d
 w("machine's libraries, in the same run. Median of %d runs each, interleaved, after one warm-up run each.\n" % RUNS)
 w("| | median ms | min ms | max ms | of which exec → first `next` (init), median ms |")
 w("|---|---:|---:|---:|---:|")
-names = {"packaged": "packaged zip in an empty root", "unpacked": "unpacked binary (reference)"}
-for v in ["packaged", "unpacked"]:
+names = {"packaged": "packaged zip in an empty root", "unpacked": "unpacked binary (reference)",
+         "production": "packaged, production-like (PostgreSQL, its URL in SSM, artifacts in S3)"}
+for v in ["packaged", "unpacked"] + (["production"] if PRODUCTION else []):
     w("| %s | %.1f | %.1f | %.1f | %.1f |" % (names[v], med[v], min(cold[v]), max(cold[v]), statistics.median(init[v])))
 w("| ratio packaged / unpacked | %.2f | | | |" % (med["packaged"] / med["unpacked"]))
 w("")
 w("Where the cold start goes: the handler logs each start-up step's end once (`StartupProfile`, the")
 w("\"cold start\" log line after the first answer); exec and dynamic linking is from the exec to `main`.")
-w("Medians over the same runs (so the steps need not add up to the median total):\n")
-w("| step | packaged ms | unpacked ms |")
-w("|---|---:|---:|")
-for name in profile["packaged"]:
-    w("| %s | %.2f | %.2f |" % (name, statistics.median(profile["packaged"][name]),
-                              statistics.median(profile["unpacked"].get(name, [float("nan")]))))
+w("Medians over the same runs (so the steps need not add up to the median total). For scale, this")
+w("harness starts a static busybox `true` and sees it exit in %.2f ms (median of %d).\n" % (exec_reference, RUNS))
+columns = ["packaged", "unpacked"] + (["production"] if PRODUCTION else [])
+w("| step | " + " | ".join({"packaged": "packaged ms", "unpacked": "unpacked ms",
+                            "production": "production-like ms"}[c] for c in columns) + " |")
+w("|---|" + "---:|" * len(columns))
+order = list(profile[columns[-1]])  # production-like has every step (the SSM read too)
+order += [n for n in profile["packaged"] if n not in order]
+for name in order:
+    w("| %s | " % name + " | ".join(
+        "%.2f" % statistics.median(profile[c][name]) if name in profile[c] else "-" for c in columns) + " |")
 w("")
 w("Peak RSS (`VmHWM` of the handler process) of a warm `predict` after %d invocations (the %d predict"
   % (INVOCATIONS, len(PREDICT_EVENTS)))

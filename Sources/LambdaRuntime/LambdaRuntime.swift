@@ -79,7 +79,6 @@ public enum LambdaRuntime {
             }
             StartupProfile.mark("first event received")
             serve(invocation, with: handler, client: client)
-            StartupProfile.mark("first answer sent")
             if let profile = StartupProfile.finish() {
                 logger.info("cold start", StartupProfile.fields(start: profile.start, steps: profile.steps))
             }
@@ -91,7 +90,9 @@ public enum LambdaRuntime {
     static func serve(_ invocation: RuntimeClient.Invocation, with handler: LambdaHandler, client: RuntimeClient) {
         let ctx = invocation.context
         TraceEnvironment.set(ctx.traceID)
-        switch Result(catching: { try handler.handle(invocation.event, context: ctx) }) {
+        let outcome = Result(catching: { try handler.handle(invocation.event, context: ctx) })
+        StartupProfile.mark("first answer")  // recorded for the first invocation only
+        switch outcome {
         case .success(let body):
             do { try client.respond(requestID: ctx.requestID, body: body) } catch {
                 ctx.logger.error("could not deliver the response", ["error": .string("\(error)")])

@@ -95,7 +95,7 @@ import Testing
         #expect(
             names == [
                 "runtime client", "settings", "store open", "model fetch", "inflate", "model load", "initialised",
-                "first event received", "first answer sent",
+                "first event received", "first answer",
             ])
         #expect(abs(sum - total) < 0.1, "steps add up to \(sum) ms, the total is \(total) ms")
     }
