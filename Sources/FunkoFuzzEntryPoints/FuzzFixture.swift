@@ -93,18 +93,23 @@ final class FuzzFunctions: @unchecked Sendable {
         }
     }
 
-    /// The event through each function's Lambda entry point.
-    func everyFunction(event: [UInt8]) throws {
+    /// The functions `event(_:)` picks from: predict, predict-batch, history and status.
+    static let eventFunctions: [Route] = [.predict, .predictBatch, .history, .health]
+
+    /// The input after its first byte as a Lambda event, through the entry point of the function
+    /// the first byte picks (modulo 4): one function per input, and the fuzzer reaches all four.
+    func event(_ input: [UInt8]) throws {
+        guard let pick = input.first else { return }
+        let event = Array(input.dropFirst())
+        let route = Self.eventFunctions[Int(pick) % Self.eventFunctions.count]
         try lock.locked {
-            for route in [Route.predict, .predictBatch, .history, .health] {
-                // A FunkoError here is a clear function error; the next function still gets the event.
-                do {
-                    let answer = try functions[route]!.handle(event, context: context)
-                    if case .http = try LambdaEvent.parse(event) {
-                        try checked(try HTTPResult.decode(answer), "\(route) function")
-                    }
-                } catch is FunkoError {}
-            }
+            // A FunkoError here is a clear function error.
+            do {
+                let answer = try functions[route]!.handle(event, context: context)
+                if case .http = try LambdaEvent.parse(event) {
+                    try checked(try HTTPResult.decode(answer), "\(route) function")
+                }
+            } catch is FunkoError {}
         }
     }
 

@@ -9,7 +9,10 @@ extension FuzzTarget {
     /// `root` is the package folder.
     public func seeds(root: String) throws -> [[UInt8]] {
         switch self {
-        case .lambdaEvent: return try Self.events(root).map(\.bytes)
+        case .lambdaEvent:
+            // Each event once per function `FuzzFunctions.event` can pick (its first byte).
+            let events = try Self.events(root).map(\.bytes)
+            return events.flatMap { e in FuzzFunctions.eventFunctions.indices.map { [UInt8($0)] + e } }
         case .predictBody:
             return try Self.httpEvents(root).filter { $0.path.hasSuffix("/predict") }.map(\.body)
                 + [#"{"funko_pop_id":10001,"future_days":1.0e2}"#, #"{"funko_pop_id":"","condition":null}"#].map {
@@ -41,13 +44,16 @@ extension FuzzTarget {
                 "2024-02-29T07:30:15-0500", "2024-02-29T12:30Z", "0000-03-01T00:00:60z", "9999-12-31t23:59:59,9-23:59",
             ].map { Array($0.utf8) }
         case .sigv4:
-            // The request line of each case in the AWS SigV4 test suite: `GET /path?query HTTP/1.1`.
-            return try Self.files(under: "\(root)/Tests/Fixtures/aws-sigv4-test-suite/v4", named: "request.txt")
+            // The request line of each case in the AWS SigV4 test suite: `GET /path?query HTTP/1.1`,
+            // once per call `FuzzTarget.sign` can pick (its first byte).
+            let targets =
+                try Self.files(under: "\(root)/Tests/Fixtures/aws-sigv4-test-suite/v4", named: "request.txt")
                 .compactMap { path in
                     let line = try Files.read(path).split(separator: 0x0A).first ?? []
                     let words = line.split(separator: 0x20)
                     return words.count >= 3 ? Array(words[1..<(words.count - 1)].joined(separator: [0x20])) : nil
                 } + ["/a/../b//c/./%7e%2F?x=1&x=0&y&%zz=+"].map { Array($0.utf8) }
+            return targets.flatMap { target in (0..<UInt8(8)).map { [$0] + target } }
         case .championJSON:
             return [
                 try FuzzFunctions.shared.artifact(ArtifactKey.champion),
