@@ -160,12 +160,13 @@ public final class PriceService {
             daily: daily, summary: summary)
     }
 
-    /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode.
+    /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode; `catalog` the store's
+    /// counts (read from the store when not given; nil when it cannot be read).
     public func status(
         inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used"),
-        now: EpochSeconds = Time.now()
+        catalog: CatalogCounts?? = nil, now: EpochSeconds = Time.now()
     ) throws -> ModelStatus {
-        let counts = (try? store.counts())?.aged(now: now)
+        let counts = (catalog ?? (try? store.counts()))?.aged(now: now)
         guard let m = model?.metadata else {
             return ModelStatus(
                 status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,

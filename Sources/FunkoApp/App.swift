@@ -232,8 +232,25 @@ public final class App {
 
     public func status(logger: Logger, now: EpochSeconds = Time.now()) throws -> ModelStatus {
         try service(logger: logger).status(
-            inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus(), now: now)
+            inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus(),
+            catalog: .some(catalogCounts(now: now)), now: now)
     }
+
+    /// The store's counts, read at most once per `catalogCountsSeconds` (nil when the store cannot
+    /// be read; that is not kept). Counting every sale is a scan in SQLite and PostgreSQL alike
+    /// (about 15 ms at 200,000 sales, most of a `/model/status` answer), and the counts change
+    /// with imports, not from one request to the next.
+    func catalogCounts(now: EpochSeconds) -> CatalogCounts? {
+        if let cached = countsCache, now >= cached.at, now - cached.at < Self.catalogCountsSeconds {
+            return cached.counts
+        }
+        guard let counts = try? store.counts() else { return nil }
+        countsCache = (counts, now)
+        return counts
+    }
+
+    static let catalogCountsSeconds: EpochSeconds = 60
+    private var countsCache: (counts: CatalogCounts, at: EpochSeconds)?
 
     /// Database reachable, a model loaded, and in sagemaker mode the endpoint InService; with how
     /// old the newest sale is.

@@ -58,6 +58,32 @@ import Testing
         #expect(try JSON.decode(ModelStatus.self, from: model.body).catalog?.ageHours == 72)
     }
 
+    /// `GET /model/status` counts the catalog at most once a minute (a scan of every sale): a sale
+    /// added meanwhile shows a minute after the last count, not before.
+    @Test func modelStatusCountsTheCatalogAtMostOnceAMinute() throws {
+        let (dir, files) = try HandlerFixture.shared.copy()
+        defer { withExtendedLifetime(dir) {} }  // the copy is removed with its TempDir
+        let status = try HandlerFixture.shared.function("status", configuration: files.configuration)
+        let event = try SampleEvent.all.first { $0.file == "model-status.json" }!.bytes
+        let store = try SQLiteStore(path: files.databasePath)
+        let start = try #require(store.counts().lastSale.flatMap(Time.parseISO8601)) + secondsPerDay
+        func sales(at now: EpochSeconds) throws -> Int? {
+            status.clock = { now }
+            let answer = try HTTPResult.decode(try status.handle(event, context: testContext()))
+            return try JSON.decode(ModelStatus.self, from: answer.body).catalog?.sales
+        }
+        let before = try #require(try sales(at: start))
+        let pop = try #require(store.pops().first)
+        #expect(
+            try store.insertSales([
+                Sale(
+                    popID: pop.id, soldAt: start, price: 12, condition: .mint, marketplace: .ebay, source: "test",
+                    externalID: "status-count")
+            ]) == 1)
+        #expect(try sales(at: start + 59) == before)
+        #expect(try sales(at: start + 60) == before + 1)
+    }
+
     /// Each retraining run says what it decided, under the dimension of what started it.
     @Test func retrainingRunsReportTheirOutcome() throws {
         let (dir, files) = try HandlerFixture.shared.copy()
