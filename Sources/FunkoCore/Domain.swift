@@ -123,6 +123,11 @@ public struct Sale: Equatable, Sendable {
                 condition: condition, marketplace: marketplace)
     }
 
+    /// The dearest price a sale may have, in USD. The record for a Funko Pop is about $100,000; a
+    /// price above this is a typo or a price in cents, and the import refuses it (a price of
+    /// 1e17 once reached `formatCents` through the content key and trapped: the csv-import fuzzer).
+    public static let maximumPrice: Double = 1_000_000
+
     /// The identity of a sale that came without an external id: its content, exactly.
     public static func contentKey(
         popID: String, soldAt: EpochSeconds, price: Double,
@@ -132,9 +137,11 @@ public struct Sale: Equatable, Sendable {
     }
 }
 
-/// Prices are USD with cents; formats without Foundation's locale machinery.
+/// Prices are USD with cents; formats without Foundation's locale machinery. Beyond about 9e16
+/// dollars the cents do not fit an Int64: such a value (never a price; `Sale.maximumPrice`) prints
+/// as it is instead of trapping.
 public func formatCents(_ value: Double) -> String {
-    let cents = Int64((value * 100).rounded())
+    guard let cents = Int64(exactly: (value * 100).rounded()) else { return "\(value)" }
     let sign = cents < 0 ? "-" : ""
     let a = abs(cents)
     let frac = a % 100

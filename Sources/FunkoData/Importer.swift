@@ -184,6 +184,10 @@ public struct Importer {
                 reject("price \(v("price")) must be greater than 0")
                 continue
             }
+            guard price <= Sale.maximumPrice else {
+                reject("price \(v("price")) must be at most \(formatCents(Sale.maximumPrice)) (USD, not cents)")
+                continue
+            }
             guard let c = Condition(parsing: v("condition")) else {
                 reject("condition \"\(v("condition"))\" is not one of \(Condition.acceptedValues)")
                 continue

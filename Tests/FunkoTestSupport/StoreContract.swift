@@ -107,6 +107,7 @@ package enum ImportContract {
         1,2024-03-05T00:00:00Z,10,pristine,ebay,
         1,2024-03-05T00:00:00Z,10,mint,craigslist,
         1,not a date,10,mint,ebay,
+        1,2024-03-05T00:00:00Z,96666666666666660,mint,ebay,
         """
 
     package static func run(
@@ -130,6 +131,7 @@ package enum ImportContract {
             "sales.csv:10: condition \"pristine\" is not one of mint, near_mint",
             "sales.csv:11: marketplace \"craigslist\" is not one of ebay",
             "sales.csv:12: sold_at \"not a date\"", "sales.csv:7: funko_pop_id 9 is not in the catalog",
+            "sales.csv:13: price 96666666666666660 must be at most 1000000.00 (USD, not cents)",
         ]
         #expect(report.rejected.count == expected.count, "\(reasons)")
         for e in expected { #expect(reasons.contains { $0.hasPrefix(e) }, "missing \(e) in \(reasons)") }

@@ -36,3 +36,19 @@ import Testing
         #expect(Time.weekday(Time.parseISO8601("1969-12-28")!) == 6)  // before the epoch
     }
 }
+
+@Suite struct CentsTests {
+    @Test func formatsPricesWithCents() {
+        #expect(formatCents(19.99) == "19.99")
+        #expect(formatCents(0.5) == "0.50")
+        #expect(formatCents(-3) == "-3.00")
+        #expect(formatCents(Sale.maximumPrice) == "1000000.00")
+    }
+
+    /// Cents that do not fit an Int64 (the csv-import fuzzer's 96666666666666660) print as they are.
+    @Test func valuesBeyondInt64CentsDoNotTrap() {
+        #expect(formatCents(96_666_666_666_666_660) == "\(96_666_666_666_666_660.0)")
+        #expect(formatCents(.infinity) == "inf")
+        #expect(formatCents(.nan) == "nan")
+    }
+}
