@@ -4,14 +4,6 @@
 /// function) are not recorded. Times are CLOCK_MONOTONIC, so a harness that noted when it
 /// started the process can add the time exec and dynamic linking took before `main`.
 public enum StartupProfile {
-    public struct Step: Sendable, Equatable {
-        public var name: String
-        /// When the step ended (CLOCK_MONOTONIC seconds).
-        public var end: Double
-        /// Milliseconds since the previous step ended (since `main` for the first).
-        public var milliseconds: Double
-    }
-
     private static let lock = Mutex()
     nonisolated(unsafe) private static var started: Double?
     nonisolated(unsafe) private static var marks: [(name: String, at: Double)] = []
@@ -29,32 +21,23 @@ public enum StartupProfile {
         lock.locked { if started != nil, !finished { marks.append((name, now)) } }
     }
 
-    /// The start and the steps so far, and stops recording; nil if `begin` was never called or
-    /// `finish` already was.
-    public static func finish() -> (start: Double, steps: [Step])? {
+    /// The "cold start" log line's fields, and stops recording: `mainAtMonotonic` (CLOCK_MONOTONIC
+    /// seconds), each step with its milliseconds since the one before (since `main` for the first),
+    /// in order, and `totalMs`. Nil if `begin` was never called or `finish` already was.
+    public static func finish() -> [String: JSONValue]? {
         lock.locked {
             defer { finished = true }
             guard !finished, let start = started else { return nil }
             var previous = start
-            let steps = marks.map { mark -> Step in
+            let steps = marks.map { mark -> JSONValue in
                 defer { previous = mark.at }
-                return Step(name: mark.name, end: mark.at, milliseconds: (mark.at - previous) * 1000)
+                let ms = ((mark.at - previous) * 1_000_000).rounded() / 1000
+                return .object(["step": .string(mark.name), "ms": .number(ms)])
             }
-            return (start, steps)
+            return [
+                "mainAtMonotonic": .number(start), "steps": .array(steps),
+                "totalMs": .number(((marks.last?.at ?? start) - start) * 1000),
+            ]
         }
-    }
-
-    /// The "cold start" log line's fields: `main` as CLOCK_MONOTONIC seconds, and each step with
-    /// its milliseconds, in order.
-    public static func fields(start: Double, steps: [Step]) -> [String: JSONValue] {
-        [
-            "mainAtMonotonic": .number(start),
-            "steps": .array(
-                steps.map {
-                    .object(["step": .string($0.name), "ms": .number(($0.milliseconds * 1000).rounded() / 1000)])
-                }
-            ),
-            "totalMs": .number(((steps.last?.end ?? start) - start) * 1000),
-        ]
     }
 }

@@ -56,6 +56,7 @@ public enum LambdaRuntime {
         let backoff = Backoff(base: 0.01, cap: 2)
         var failures = 0
         var refused = 0
+        var coldStart = true
         while proceed() {
             let invocation: RuntimeClient.Invocation
             do {
@@ -77,21 +78,24 @@ public enum LambdaRuntime {
                 usleep(useconds_t(delay * 1_000_000))
                 continue
             }
-            StartupProfile.mark("first event received")
-            serve(invocation, with: handler, client: client)
-            if let profile = StartupProfile.finish() {
-                logger.info("cold start", StartupProfile.fields(start: profile.start, steps: profile.steps))
-            }
+            if coldStart { StartupProfile.mark("first event received") }
+            serve(invocation, with: handler, client: client, coldStart: coldStart)
+            if coldStart, let fields = StartupProfile.finish() { logger.info("cold start", fields) }
+            coldStart = false
         }
         return true
     }
 
-    /// One invocation: export the trace id, run the handler, report the outcome.
-    static func serve(_ invocation: RuntimeClient.Invocation, with handler: LambdaHandler, client: RuntimeClient) {
+    /// One invocation: export the trace id, run the handler, report the outcome. `coldStart`: the
+    /// process's first, whose answer ends a `StartupProfile` step.
+    static func serve(
+        _ invocation: RuntimeClient.Invocation, with handler: LambdaHandler, client: RuntimeClient,
+        coldStart: Bool = false
+    ) {
         let ctx = invocation.context
         TraceEnvironment.set(ctx.traceID)
         let outcome = Result(catching: { try handler.handle(invocation.event, context: ctx) })
-        StartupProfile.mark("first answer")  // recorded for the first invocation only
+        if coldStart { StartupProfile.mark("first answer") }
         switch outcome {
         case .success(let body):
             do { try client.respond(requestID: ctx.requestID, body: body) } catch {
