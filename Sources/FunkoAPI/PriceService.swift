@@ -161,12 +161,12 @@ public final class PriceService {
     }
 
     /// `endpoint` is the SageMaker endpoint's live status in sagemaker mode; `catalog` the store's
-    /// counts (read from the store when not given; nil when it cannot be read).
+    /// counts (nil when they cannot be read; the caller decides how fresh they must be).
     public func status(
         inferenceMode: String = "embedded", endpoint: EndpointStatus = EndpointStatus(name: nil, status: "not_used"),
-        catalog: CatalogCounts?? = nil, now: EpochSeconds = Time.now()
+        catalog: CatalogCounts?, now: EpochSeconds = Time.now()
     ) throws -> ModelStatus {
-        let counts = (catalog ?? (try? store.counts()))?.aged(now: now)
+        let counts = catalog?.aged(now: now)
         guard let m = model?.metadata else {
             return ModelStatus(
                 status: "no_model", modelVersion: nil, trainedAt: nil, metrics: nil, baselines: nil,

@@ -233,7 +233,7 @@ public final class App {
     public func status(logger: Logger, now: EpochSeconds = Time.now()) throws -> ModelStatus {
         try service(logger: logger).status(
             inferenceMode: configuration.inferenceMode.rawValue, endpoint: endpointStatus(),
-            catalog: .some(catalogCounts(now: now)), now: now)
+            catalog: catalogCounts(now: now), now: now)
     }
 
     /// The store's counts, read at most once per `catalogCountsSeconds` (nil when the store cannot

@@ -188,12 +188,12 @@ import Testing
 
     @Test func statusReportsTheModelOrItsAbsence() throws {
         let f = try Self.shared.get()
-        let ok = try PriceService(store: f.store, model: f.model).status()
+        let ok = try PriceService(store: f.store, model: f.model).status(catalog: try f.store.counts())
         #expect(ok.status == "ok")
         #expect(ok.modelVersion == "v1")
         #expect(ok.inferenceMode == "embedded")
         #expect(ok.baselines?["last_sale"] != nil)
-        let none = try PriceService(store: f.store, model: nil).status()
+        let none = try PriceService(store: f.store, model: nil).status(catalog: try f.store.counts())
         #expect(none.status == "no_model")
         #expect(none.modelVersion == nil)
         #expect(throws: FunkoError.self) {
