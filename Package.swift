@@ -4,7 +4,7 @@ import PackageDescription
 // Layout: C system libraries (Debian packages) at the bottom, one small library per job above
 // them, thin executables on top (docs/architecture.md draws the graph). The API functions
 // (predict, predict-batch, history, status) link FunkoHandlers and what it needs: the app factory,
-// the store, features, model, API operations, the AWS clients (S3 artifacts, SageMaker Runtime,
+// the store, features, model (trees evaluated in Swift: no libxgboost), API operations, the AWS clients (S3 artifacts, SageMaker Runtime,
 // SSM) and the runtime loop; only retrain-trigger adds the retraining library. No SwiftNIO and no
 // HTTP server is linked into a Lambda: FlyingFox serves only the local tools (lambda-local,
 // funko serve).
@@ -31,21 +31,25 @@ let package = Package(
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
 
         // Domain and API types, dates, JSON, files, gzip, logging, backoff, progress: no I/O besides stderr.
-        .target(name: "FunkoCore", dependencies: ["CZlib"]),
+        .target(name: "FunkoCore", dependencies: ["CZlib", "CDeflate"]),
         // Catalog and sales persistence behind the `Store` protocol (SQLite, PostgreSQL); migrations.
         .target(name: "FunkoStore", dependencies: ["FunkoCore", "CSQLite", "CPostgres"]),
         // Sample-market generator and CSV import/export.
         .target(name: "FunkoData", dependencies: ["FunkoCore", "FunkoStore"]),
         // Point-in-time features: the one implementation for training and serving rows.
         .target(name: "FunkoFeatures", dependencies: ["FunkoCore"]),
-        // XGBoost training, evaluation, intervals, SageMaker-compatible artifacts, the dataset
-        // pipeline and quality gate, drift.
-        .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures", "CXGBoost"]),
+        // Models without libxgboost: the in-process tree predictor (reads XGBoost's model file),
+        // evaluation, intervals, SageMaker-compatible artifacts, the dataset pipeline and quality
+        // gate, drift, baselines.
+        .target(name: "FunkoModel", dependencies: ["FunkoCore", "FunkoFeatures"]),
+        // Fitting trees with libxgboost; only what trains links it (retrain-trigger, funko).
+        .target(name: "FunkoTraining", dependencies: ["FunkoCore", "FunkoFeatures", "FunkoModel", "CXGBoost"]),
         // Request validation and the predict/history/status operations shared by CLI and Lambdas.
         .target(name: "FunkoAPI", dependencies: ["FunkoCore", "FunkoStore", "FunkoFeatures", "FunkoModel"]),
         // HTTP client over libcurl: one reusable handle, timeouts, streaming. AWS clients build on it.
@@ -67,7 +71,9 @@ let package = Package(
         // onto the endpoint, rollback, and the decisions log.
         .target(
             name: "FunkoRetrain",
-            dependencies: ["AWSClients", "FunkoApp", "FunkoCore", "FunkoFeatures", "FunkoModel", "FunkoStore"]),
+            dependencies: [
+                "AWSClients", "FunkoApp", "FunkoCore", "FunkoFeatures", "FunkoModel", "FunkoStore", "FunkoTraining",
+            ]),
         // The Lambda Runtime API loop (next / response / error / init-error), its context, EMF metrics.
         .target(name: "LambdaRuntime", dependencies: ["FunkoCore", "FunkoHTTP"]),
         // API Gateway (payload 2.0 and 1.0), Function URL, direct and EventBridge events and responses.
@@ -101,7 +107,7 @@ let package = Package(
             name: "funko",
             dependencies: [
                 "AWSClients", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel",
-                "FunkoRetrain", "LambdaEvents", "LambdaLocal", "LambdaRuntime",
+                "FunkoRetrain", "FunkoTraining", "LambdaEvents", "LambdaLocal", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
@@ -111,8 +117,8 @@ let package = Package(
             name: "funko-bench",
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
-                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoStore", "LambdaEvents", "LambdaRuntime",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoStore", "FunkoTraining", "LambdaEvents",
+                "LambdaRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The parsers that see outside input as fuzz targets: the fuzzer (FuzzTesting/) and the
@@ -121,7 +127,7 @@ let package = Package(
             name: "FunkoFuzzEntryPoints",
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHTTP", "FunkoHandlers",
-                "FunkoModel", "FunkoRetrain", "FunkoStore", "LambdaEvents", "LambdaRuntime",
+                "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTraining", "LambdaEvents", "LambdaRuntime",
             ]
         ),
         // Tests in two tiers (scripts/test runs both). FunkoUnitTests runs in the process and needs nothing
@@ -131,8 +137,8 @@ let package = Package(
         .target(
             name: "FunkoTestSupport",
             dependencies: [
-                "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel", "FunkoStore", "LambdaEvents",
-                "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                "FunkoApp", "FunkoCore", "FunkoData", "FunkoHandlers", "FunkoModel", "FunkoStore", "FunkoTraining",
+                "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
             ],
             path: "Tests/FunkoTestSupport"
         ),
@@ -141,7 +147,7 @@ let package = Package(
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
                 "FunkoFuzzEntryPoints", "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore",
-                "FunkoTestSupport", "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                "FunkoTestSupport", "FunkoTraining", "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),
@@ -150,7 +156,7 @@ let package = Package(
             dependencies: [
                 "AWSClients", "AWSSigV4", "FunkoAPI", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures",
                 "FunkoHTTP", "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTestSupport",
-                "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
+                "FunkoTraining", "LambdaEvents", "LambdaLocal", "LambdaRuntime", "RetrainHandler",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ]
         ),

@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from importlib import metadata as package_metadata
 
 ZIPS, BIN, DATA = sys.argv[1], sys.argv[2], sys.argv[3]
 RUNS = int(sys.argv[4]) if len(sys.argv) > 4 else 15
@@ -31,6 +32,7 @@ INVOCATIONS = int(sys.argv[5]) if len(sys.argv) > 5 else 100
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDLERS = ["predict", "predict-batch", "history", "retrain-trigger", "status"]
 MB = 1024 * 1024
+AWSLAMBDARIC = package_metadata.version("awslambdaric")
 # Sample events that predict answers with 200 (HTTP) or a prediction (direct).
 # The production-like configuration (scripts/bench-lambda sets it up); absent: not measured.
 PRODUCTION = ({"endpoint": os.environ["BENCH_AWS_ENDPOINT"], "bucket": os.environ["BENCH_BUCKET"],
@@ -65,6 +67,7 @@ class RuntimeAPI:
                 if self.path != "/2018-06-01/runtime/invocation/next":
                     return self.reply(404)
                 api.first_next = api.first_next or time.monotonic()
+                api.next_waiting.set()
                 request_id, event = api.events.get()
                 if request_id is None:  # shutting down
                     return self.reply(500)
@@ -90,6 +93,7 @@ class RuntimeAPI:
         self.server.daemon_threads = True
         self.server.handle_error = lambda *_: None  # a killed instance resets its connection
         self.first_next = None
+        self.next_waiting = threading.Event()  # an instance is waiting in `next`
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.address = "127.0.0.1:%d" % self.server.server_address[1]
         self.count = 0
@@ -137,9 +141,17 @@ def production_env(api):
     return env
 
 
+# The reference for the warm round trip: a Python handler that does nothing, under AWS's own
+# runtime interface client (awslambdaric), started the way Lambda's Python runtime starts it.
+TRIVIAL_HANDLER = "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"{}\"}\n"
+
+
 def start(variant, api, log_path=os.devnull):
     """Starts one instance (its log lines to log_path); returns the process and the time of the exec."""
-    if variant == "unpacked":
+    if variant == "python":
+        cmd, env = [sys.executable, "-m", "awslambdaric", "trivial.handler"], lambda_env(api, trivial_root, DATA)
+        env["PYTHONPATH"] = trivial_root
+    elif variant == "unpacked":
         cmd, env = [BIN + "/predict"], lambda_env(api, BIN, DATA)
     elif variant == "production":
         cmd, env = ["/usr/sbin/chroot", empty_root, "/var/task/bootstrap"], production_env(api)
@@ -187,18 +199,27 @@ def cold_start(variant, event):
         os.unlink(log_path)
 
 
-def warm_rss(variant, events):
-    """VmHWM/VmRSS (MB) of one instance after INVOCATIONS invocations (the exec chain keeps the pid)."""
+def warm(variant, events):
+    """One instance through INVOCATIONS invocations: VmHWM/VmRSS (MB) after them (the exec chain keeps
+    the pid), and each warm round trip in ms: from the event's release to a `next` already waiting,
+    to the response's arrival (the first invocation, the cold one, left out)."""
     api = RuntimeAPI()
     p, _ = start(variant, api)
+    trips = []
     try:
-        for i in range(INVOCATIONS):
+        for i in range(INVOCATIONS + 1):
+            if not api.next_waiting.wait(timeout=60):
+                raise RuntimeError("%s never asked for an event" % variant)
+            api.next_waiting.clear()
+            t0 = time.monotonic()
             api.send(events[i % len(events)])
-            api.answer()
+            _, at = api.answer()
+            if i > 0:
+                trips.append((at - t0) * 1000)
         status = dict(line.split(":", 1) for line in open("/proc/%d/status" % p.pid))
         exe = os.readlink("/proc/%d/exe" % p.pid)
         kb = lambda k: int(status[k].split()[0]) / 1024
-        return kb("VmHWM"), kb("VmRSS"), exe
+        return kb("VmHWM"), kb("VmRSS"), exe, trips
     finally:
         stop(p, api)
 
@@ -253,7 +274,11 @@ try:
             for name, ms in steps:
                 profile[v].setdefault(name, []).append(ms)
     events = [read(e) for e in PREDICT_EVENTS]
-    rss = {v: warm_rss(v, events) for v in ["unpacked", "packaged"]}
+    trivial_root = tempfile.mkdtemp(prefix="funko-bench-python.")
+    with open(trivial_root + "/trivial.py", "w") as f:
+        f.write(TRIVIAL_HANDLER)
+    rss = {v: warm(v, events) for v in ["unpacked", "packaged", "python"]}
+    shutil.rmtree(trivial_root, ignore_errors=True)
     exec_reference = exec_reference()
 finally:
     shutil.rmtree(empty_root, ignore_errors=True)
@@ -316,6 +341,19 @@ w("| | peak RSS MB | RSS at the end MB |")
 w("|---|---:|---:|")
 for v in ["packaged", "unpacked"]:
     w("| %s | %.1f | %.1f |" % (names[v], rss[v][0], rss[v][1]))
+w("")
+pct = lambda v, q: sorted(v)[min(len(v) - 1, int(q * len(v)))]
+w("Warm round trip over the same %d invocations: from the event's release to a `next` already waiting" % INVOCATIONS)
+w("to the response's arrival at the Runtime API. The reference is a Python handler that only returns,")
+w("under AWS's own runtime interface client (awslambdaric %s), through the same harness.\n" % AWSLAMBDARIC)
+w("| | p50 ms | p90 ms | p99 ms | p50 / reference |")
+w("|---|---:|---:|---:|---:|")
+names["python"] = "trivial Python handler under awslambdaric (reference)"
+ref = statistics.median(rss["python"][3])
+for v in ["packaged", "unpacked", "python"]:
+    t = rss[v][3]
+    w("| %s | %.3f | %.3f | %.3f | %.2f |" % (names[v], statistics.median(t), pct(t, 0.9), pct(t, 0.99),
+                                             statistics.median(t) / ref))
 print("\n".join(out))
 print("bench_lambda: cold start ms %s; init ms %s; rss %s" % ({v: [round(x, 1) for x in cold[v]] for v in variants},
-      {v: [round(x, 1) for x in init[v]] for v in variants}, rss), file=sys.stderr)
+      {v: [round(x, 1) for x in init[v]] for v in variants}, {v: r[:3] for v, r in rss.items()}), file=sys.stderr)

@@ -137,7 +137,13 @@ public final class PriceService {
         let prices = sales.map(\.price).sorted()
         // The window averages come from the feature code itself, so history and predictions agree.
         var table = SalesTable(pops: [pop])
-        for s in try store.sales(popID: popID, from: now - 90 * secondsPerDay, until: now + 1) {
+        let windowStart = now - 90 * secondsPerDay
+        // The answer's own sales already hold the 90 days when it covers them: no second query.
+        let window =
+            from <= windowStart
+            ? sales.filter { $0.soldAt >= windowStart }
+            : try store.sales(popID: popID, from: windowStart, until: now + 1)
+        for s in window {
             table.append(pop: 0, soldAt: s.soldAt, price: s.price, condition: s.condition, marketplace: s.marketplace)
         }
         let row = FeatureBuilder.rows(

@@ -24,7 +24,7 @@ public struct Logger: Sendable {
         line["level"] = .string(level.rawValue)
         line["message"] = .string(message)
         if let requestID { line["requestId"] = .string(requestID) }
-        writeStderr(((try? JSON.encode(line)) ?? #"{"level":"ERROR","message":"unencodable log line"}"#) + "\n")
+        writeStderr(JSONValue.object(line).serialized + "\n")
     }
 
     public func info(_ message: String, _ fields: [String: JSONValue] = [:]) { log(.info, message, fields) }

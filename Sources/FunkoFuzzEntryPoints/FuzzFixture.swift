@@ -4,6 +4,7 @@ import FunkoData
 import FunkoHandlers
 import FunkoModel
 import FunkoStore
+import FunkoTraining
 import LambdaEvents
 import LambdaRuntime
 

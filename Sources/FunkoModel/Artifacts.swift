@@ -46,10 +46,10 @@ public struct ChampionRecord: Codable, Equatable, Sendable {
 /// A model ready to predict: trees and metadata.
 public final class LoadedModel {
     public let metadata: ModelMetadata
-    public let booster: Booster
-    public init(metadata: ModelMetadata, booster: Booster) {
+    public let trees: TreeEnsemble
+    public init(metadata: ModelMetadata, trees: TreeEnsemble) {
         self.metadata = metadata
-        self.booster = booster
+        self.trees = trees
     }
 }
 
@@ -89,7 +89,7 @@ public struct ModelRepository {
         let v = model.metadata.version
         let mtime = Time.parseISO8601(model.metadata.trainedAt) ?? 0
         try store.put(
-            ArtifactKey.archive(v), try TarGz.archive([(Self.modelFileName, try model.booster.save())], mtime: mtime))
+            ArtifactKey.archive(v), try TarGz.archive([(Self.modelFileName, model.file)], mtime: mtime))
         try save(model.metadata, model.evaluation)
     }
 
@@ -174,7 +174,7 @@ public struct ModelRepository {
         }
         StartupProfile.mark("inflate")
         try metadata.checkFeatures()
-        let model = LoadedModel(metadata: metadata, booster: try Booster(model: trees))
+        let model = LoadedModel(metadata: metadata, trees: try TreeEnsemble(xgboostModel: trees))
         StartupProfile.mark("model load")
         return model
     }

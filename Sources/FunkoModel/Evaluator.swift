@@ -49,11 +49,11 @@ public enum Baseline: String, CaseIterable, Sendable {
 
 public enum Evaluator {
     public static func evaluate(
-        model: Booster, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
+        model: TreeEnsemble, metadata: ModelMetadata, features: FeatureMatrix, actual: [Double],
         pops: [FunkoPop]
     ) throws -> EvaluationReport {
         evaluate(
-            targets: try model.predict(metadata.inputs(features)).map(Double.init), metadata: metadata,
+            targets: try model.predict(features).map(Double.init), metadata: metadata,
             features: features,
             actual: actual, pops: pops)
     }

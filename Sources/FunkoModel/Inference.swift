@@ -2,7 +2,7 @@ import FunkoCore
 import FunkoFeatures
 
 /// Something that turns feature rows into target-space predictions for a given model:
-/// in-process XGBoost here, a SageMaker endpoint in the cloud. Post-processing (prices,
+/// XGBoost's trees in process here, a SageMaker endpoint in the cloud. Post-processing (prices,
 /// intervals, confidence) is shared through `ModelMetadata.estimate`.
 public protocol InferenceBackend: AnyObject {
     var metadata: ModelMetadata { get }
@@ -14,6 +14,6 @@ public protocol InferenceBackend: AnyObject {
 extension LoadedModel: InferenceBackend {
     public var mode: String { "embedded" }
     public func predictTargets(_ rows: FeatureMatrix, deadline: Int64?) throws -> [Double] {
-        try booster.predict(metadata.inputs(rows)).map(Double.init)
+        try trees.predict(rows).map(Double.init)
     }
 }

@@ -80,7 +80,10 @@ public struct TimeSplit: Sendable {
 
 /// A trained model: trees plus metadata, ready to save or to predict with.
 public struct TrainedModel {
-    public var booster: Booster
+    /// XGBoost's model file (UBJSON), as model.tar.gz carries it.
+    public var file: [UInt8]
+    /// The same trees, read from `file`: what predicts.
+    public var trees: TreeEnsemble
     public var metadata: ModelMetadata
     public var evaluation: EvaluationReport
 }
@@ -156,63 +159,18 @@ public struct TrainingData {
     func prices(_ idx: [Int]) -> [Double] { idx.map { table.price[$0] } }
 }
 
+/// Fitting the trees is `Trainer.train` (FunkoTraining, over libxgboost); what follows is the
+/// same for trees fitted here or by a SageMaker training job.
 public enum Trainer {
-    /// Features → time split → XGBoost with early stopping on the validation window → conformal
-    /// intervals from validation residuals → evaluation on the test window next to the baselines.
-    public static func train(
-        _ table: SalesTable, config: TrainingConfig, version: String, trainedAt: EpochSeconds,
-        log: (String) -> Void = { _ in }
-    ) throws -> TrainedModel {
-        let progress = Progress("Building features", total: table.count)
-        let data = try TrainingData.prepare(table, config: config, progress: progress)
-        progress.finish()
-        return try train(data, version: version, trainedAt: trainedAt, log: log)
-    }
-
-    public static func train(
-        _ data: TrainingData, version: String, trainedAt: EpochSeconds,
-        log: (String) -> Void = { _ in }
-    ) throws -> TrainedModel {
-        try data.checkSize()
-        let config = data.config
-        let split = data.split
-        let dtrain = try DMatrix(data.inputs(split.train), labels: data.labels(split.train))
-        let dvalid = try DMatrix(data.inputs(split.validation), labels: data.labels(split.validation))
-        let booster = try Booster(params: config.parameters, cache: [dtrain, dvalid])
-
-        var best = Double.infinity
-        var bestRound = 0
-        let bar = Progress("Training", total: config.maxRounds)
-        for round in 0..<config.maxRounds {
-            try booster.update(iteration: round, train: dtrain)
-            let score = try booster.evaluate(iteration: round, data: dvalid)
-            if score < best - 1e-9 {
-                best = score
-                bestRound = round
-            }
-            bar.update(round)
-            if round - bestRound >= config.earlyStoppingRounds { break }
-        }
-        bar.finish()
-        let model = try booster.slice(rounds: bestRound + 1)
-        log("trained \(bestRound + 1) rounds (validation rmse \(best)) on \(split.train.count) rows")
-        return try finish(
-            model, data: data, version: version, trainedAt: trainedAt,
-            parameters: Dictionary(
-                uniqueKeysWithValues: config.parameters + [
-                    ("num_round", "\(bestRound + 1)"),
-                    ("feature_set", config.featureSet.rawValue),
-                ]))
-    }
-
     /// Trees trained elsewhere (libxgboost here, or a SageMaker training job on the dataset's
     /// CSV files) become a servable model: intervals calibrated on the validation window, the
     /// drift summary of the training rows, and the evaluation on the test window.
     public static func finish(
-        _ model: Booster, data: TrainingData, version: String, trainedAt: EpochSeconds,
+        _ file: [UInt8], data: TrainingData, version: String, trainedAt: EpochSeconds,
         parameters: [String: String]
     ) throws -> TrainedModel {
         try data.checkSize()
+        let model = try TreeEnsemble(xgboostModel: file)
         let config = data.config
         let split = data.split
         let features = data.features
@@ -249,13 +207,13 @@ public enum Trainer {
         }
 
         var metadata = ModelMetadata(
-            version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: Booster.version,
+            version: version, trainedAt: Time.iso8601(trainedAt), xgboostVersion: model.xgboostVersion,
             featureNames: Feature.names, specFeatureCount: Feature.specCount, vocabularies: data.encoders,
             targetTransform: config.transform,
             referencePrice: config.reference,
             interval: interval, metrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
             validationMetrics: Metrics(mae: 0, rmse: 0, r2: 0, mape: 0),
-            baselineMetrics: [:], parameters: parameters, bestIteration: model.boostedRounds - 1, windows: data.windows,
+            baselineMetrics: [:], parameters: parameters, bestIteration: model.treeCount - 1, windows: data.windows,
             trainingSummary: summary)
         let validReport = try Evaluator.evaluate(
             model: model, metadata: metadata, features: validM,
@@ -269,7 +227,7 @@ public enum Trainer {
         var evaluation = testReport
         evaluation.version = version
         evaluation.window = metadata.windows["test"]
-        return TrainedModel(booster: model, metadata: metadata, evaluation: evaluation)
+        return TrainedModel(file: file, trees: model, metadata: metadata, evaluation: evaluation)
     }
 
     /// Every Pop released by the newest sale, asked about then with the API's defaults, priced by

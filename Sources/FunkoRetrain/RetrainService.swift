@@ -3,6 +3,7 @@ import FunkoCore
 import FunkoFeatures
 import FunkoModel
 import FunkoStore
+import FunkoTraining
 
 /// One retraining decision, as answered and as kept in `models/decisions.json`.
 public struct RetrainOutcome: Codable, Equatable, Sendable {
@@ -195,7 +196,7 @@ public struct RetrainService {
         guard let trees = try TarGz.extract(try training.model(of: job))[ModelRepository.modelFileName] else {
             throw FunkoError.unavailable("training job \(name): model.tar.gz holds no \(ModelRepository.modelFileName)")
         }
-        var booster = try Booster(model: trees)
+        var booster = try Booster(model: Array(trees))
         // Early stopping keeps the rounds after the best one in the file; serve the best.
         if let best = booster.attribute("best_iteration").flatMap(Int.init), best + 1 < booster.boostedRounds {
             booster = try booster.slice(rounds: best + 1)
@@ -205,7 +206,8 @@ public struct RetrainService {
         var parameters = schema.hyperparameters
         parameters["num_round"] = String(booster.boostedRounds)
         parameters["training_job"] = name
-        let model = try Trainer.finish(booster, data: data, version: version, trainedAt: now, parameters: parameters)
+        let file = try booster.servingFile(checkedOn: data.inputs(data.split.validation))
+        let model = try Trainer.finish(file, data: data, version: version, trainedAt: now, parameters: parameters)
         let quality = try repository.store.get(ArtifactKey.datasetFile(version, "quality.json")).map {
             try JSON.decode(QualityReport.self, from: $0)
         }

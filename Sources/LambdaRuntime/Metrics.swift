@@ -64,7 +64,7 @@ public struct MetricsLogger: Sendable {
         for m in metrics {
             line[m.name.rawValue] = m.values.count == 1 ? .number(m.values[0]) : .array(m.values.map(JSONValue.number))
         }
-        if let text = try? JSON.encode(line) { sink(text) }
+        sink(JSONValue.object(line).serialized)
     }
 }
 

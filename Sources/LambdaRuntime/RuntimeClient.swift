@@ -55,7 +55,7 @@ public final class RuntimeClient {
         let payload: [String: JSONValue] = [
             "errorType": .string(type), "errorMessage": .string(message), "stackTrace": .array([]),
         ]
-        return Array(((try? JSON.encode(payload)) ?? "{}").utf8)
+        return Array(JSONValue.object(payload).serialized.utf8)
     }
 
     private func post(_ url: String, body: [UInt8], errorType: String?) throws {

@@ -10,6 +10,7 @@ import FunkoHTTP
 import FunkoHandlers
 import FunkoModel
 import FunkoStore
+import FunkoTraining
 import LambdaEvents
 import LambdaRuntime
 
@@ -25,7 +26,8 @@ struct FunkoBench: ParsableCommand {
         commandName: "funko-bench",
         subcommands: [
             FeaturesBench.self, TrainBench.self, SignBench.self, PredictLatencyBench.self, LoadBench.self,
-            PipelineBench.self, SearchBench.self,
+            PipelineBench.self, SearchBench.self, ModelLoadBench.self, BatchLatencyBench.self,
+            HistoryLatencyBench.self,
         ])
 }
 
@@ -112,11 +114,12 @@ struct TrainBench: ParsableCommand {
         }
         let start = Time.monotonic()
         let d = try DMatrix(features, labels: labels)
+        let matrix = Time.monotonic() - start
         let booster = try Booster(params: config.parameters, cache: [d])
         for i in 0..<rounds { try booster.update(iteration: i, train: d) }
         let seconds = Time.monotonic() - start
         print(
-            #"{"rows": \#(features.rows), "columns": \#(features.columns), "rounds": \#(rounds), "seconds": \#(seconds)}"#
+            #"{"rows": \#(features.rows), "columns": \#(features.columns), "rounds": \#(rounds), "seconds": \#(seconds), "matrix_seconds": \#(matrix)}"#
         )
     }
 }
@@ -319,4 +322,175 @@ struct SearchBench: ParsableCommand {
 func openBenchStore(_ spec: String) throws -> Store {
     spec.hasPrefix("sqlite:")
         ? try SQLiteStore(path: String(spec.dropFirst("sqlite:".count))) : try PostgresStore(url: spec)
+}
+
+/// Loading a model version from an artifact folder, step by step (inflate, parse, build), the
+/// first time in this process and then warm: what a cold start pays for its model.
+struct ModelLoadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "model-load")
+    @Option(help: "Artifact folder (FUNKO_DATA_DIR).") var store: String
+    @Option var version: String
+    @Option var rounds = 20
+
+    func run() throws {
+        let archive = try Files.read("\(store)/models/\(version)/model.tar.gz")
+        var times: [String: [Double]] = [:]
+        for round in 0..<rounds {
+            var t = Time.monotonic()
+            func lap(_ name: String) {
+                let now = Time.monotonic()
+                times[name + (round == 0 ? " (first)" : ""), default: []].append((now - t) * 1000)
+                t = now
+            }
+            let metadata = try JSON.decode(
+                ModelMetadata.self, from: try Files.read("\(store)/models/\(version)/metadata.json"))
+            lap("metadata.json")
+            let tar = try Gzip.decompress(archive)
+            lap("inflate")
+            _ = try TarGz.extract(archive)
+            lap("inflate and untar")
+            let file = try TarGz.extract(archive)[ModelRepository.modelFileName]!
+            t = Time.monotonic()
+            let trees = try TreeEnsemble(xgboostModel: file)
+            lap("trees")
+            var row = FeatureMatrix(rows: 1)
+            for c in 0..<row.columns { row.values[c] = Float(round % 7) * 3.5 + Float(c) }
+            t = Time.monotonic()
+            for _ in 0..<100 { _ = try trees.predict(row) }
+            lap("one row, ×100")
+            _ = (tar.count, trees.treeCount, metadata.version)
+        }
+        for (k, v) in times.sorted(by: { $0.key < $1.key }) { print("\(k): \(median(v)) ms") }
+    }
+}
+
+/// `POST /predict/batch` of 100 Pops as the function does it (`PriceService.predictBatch`: the
+/// Pops, their sales, the trees), against a store: PostgreSQL directly and through a proxy that
+/// adds a delay to every round trip (scripts/latency_proxy.py). Counts the database round trips.
+struct BatchLatencyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "batch-latency")
+    @Option(help: "PostgreSQL URL to fill with a generated market (direct).") var load: String
+    @Option(help: "PostgreSQL URLs to measure through, name=url (direct, or behind the proxy).") var through: [String]
+    @Option var pops = 2000
+    @Option var batch = 100
+    @Option var rounds = 50
+    @Option(help: "Scratch folder for the model.") var work: String
+
+    func run() throws {
+        var c = MarketGenerator.Config()
+        c.pops = pops
+        c.days = 730
+        c.seed = 17
+        let generator = MarketGenerator(config: c)
+        let loader = try PostgresStore(url: load)
+        if try loader.counts().pops < pops { _ = try generator.write(to: loader) }
+        var config = TrainingConfig()
+        config.maxRounds = 200
+        let model = try Trainer.train(
+            try loader.salesTable(since: nil), config: config, version: "bench", trainedAt: Time.now())
+        let repo = ModelRepository(store: LocalObjectStore(root: work))
+        try repo.save(model)
+        let trees = try repo.load(version: "bench")
+        let ids = generator.catalog.map(\.id)
+        let now = (c.endDay + 1) * secondsPerDay
+        var rows: [String] = []
+        for spec in through {
+            let (name, url) = (String(spec.prefix { $0 != "=" }), String(spec.drop { $0 != "=" }.dropFirst()))
+            let store = try PostgresStore(url: url)
+            let service = PriceService(store: store, model: trees)
+            var times: [Double] = []
+            var trips: [Int] = []
+            for round in 0...rounds {
+                let chosen = (0..<batch).map { ids[(round * 7919 + $0 * 104_729) % ids.count] }
+                let query = try PredictQuery(ids: chosen, condition: "mint", marketplace: "ebay", futureDays: 30)
+                let before = store.roundTrips
+                let start = Time.monotonic()
+                let result = try service.predictBatch(query, now: now)
+                let ms = (Time.monotonic() - start) * 1000
+                guard result.predictions.count == Set(chosen).count else {
+                    throw FunkoError.unavailable("batch answered \(result.predictions.count) of \(chosen.count)")
+                }
+                if round > 0 {  // the first opens the connection
+                    times.append(ms)
+                    trips.append(store.roundTrips - before)
+                }
+            }
+            times.sort()
+            rows.append(
+                #"{"name": "\#(name)", "median_ms": \#(times[times.count / 2]), "p95_ms": \#(times[times.count * 95 / 100]), "round_trips": \#(trips.max() ?? 0)}"#
+            )
+        }
+        print(
+            #"{"pops": \#(pops), "batch": \#(batch), "rounds": \#(rounds), "stores": [\#(rows.joined(separator: ", "))]}"#
+        )
+    }
+}
+
+/// `GET /history/{id}?days=N` through the history function's handler, for a Pop with `sales`
+/// sales over two years (the window's sales listed, the daily series, the summary).
+struct HistoryLatencyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history-latency")
+    @Option(help: "sqlite:PATH or a postgresql:// URL (emptied of nothing: a fresh one is expected).") var store: String
+    @Option var sales = 50_000
+    @Option var days = 90
+    @Option var rounds = 100
+    @Option(help: "Scratch folder for the (empty) artifact store.") var work: String
+
+    func run() throws {
+        let target = try openBenchStore(store)
+        var c = MarketGenerator.Config()
+        c.pops = 20
+        c.days = 30
+        c.seed = 19
+        let generator = MarketGenerator(config: c)
+        if try target.counts().pops == 0 { _ = try generator.write(to: target) }
+        let pop = generator.catalog[0]
+        let now = Time.now()
+        let span = 730 * secondsPerDay
+        if try target.sales(popID: pop.id, from: now - span, until: now).count < sales / 2 {
+            var random = SeededRandom(seed: 23)
+            let busy = (0..<sales).map { i -> Sale in
+                Sale(
+                    popID: pop.id, soldAt: now - span + EpochSeconds(i) * span / EpochSeconds(sales),
+                    price: 20 + Double(random.next() % 2000) / 100,
+                    condition: Condition.allCases[Int(random.next() % UInt64(Condition.allCases.count))],
+                    marketplace: .ebay, source: "bench", externalID: "busy-\(i)")
+            }
+            _ = try target.transaction { try target.insertSales(busy) }
+        }
+        var configuration = AppConfiguration()
+        configuration.store =
+            store.hasPrefix("sqlite:") ? .sqlite(path: String(store.dropFirst("sqlite:".count))) : .postgres(url: store)
+        configuration.artifactFolder = work
+        let function = FunkoFunction(
+            routes: [.history],
+            app: try App(configuration: configuration, logger: Logger(quiet: true), loadModel: false))
+        function.metrics = MetricsLogger(function: "history") { _ in }
+        var context = LambdaContext(
+            requestID: "bench", deadlineMilliseconds: Time.nowMilliseconds() + 3_600_000,
+            invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:history", traceID: nil)
+        context.logger = Logger(quiet: true)
+        let event = try HTTPEvent(method: "GET", path: "/history/\(pop.id)", query: ["days": "\(days)"])
+            .encodedV2(requestID: "bench", time: now)
+        var times: [Double] = []
+        var listed = 0
+        var size = 0
+        for round in 0...rounds {
+            let start = Time.monotonic()
+            let bytes = try function.handle(event, context: context)
+            let ms = (Time.monotonic() - start) * 1000
+            let answer = try HTTPResult.decode(bytes)
+            guard answer.status == 200 else { throw FunkoError.unavailable("history answered \(answer.status)") }
+            if round == 0 {
+                listed = try JSON.decode(HistoryResponse.self, from: answer.body).sales.count
+                size = answer.body.count
+            } else {
+                times.append(ms)
+            }
+        }
+        times.sort()
+        print(
+            #"{"sales": \#(sales), "days": \#(days), "listed": \#(listed), "bytes": \#(size), "median_ms": \#(times[times.count / 2]), "p95_ms": \#(times[times.count * 95 / 100])}"#
+        )
+    }
 }

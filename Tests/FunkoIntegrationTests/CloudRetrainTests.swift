@@ -10,6 +10,7 @@ import Testing
 @testable import FunkoModel
 @testable import FunkoRetrain
 @testable import FunkoStore
+@testable import FunkoTraining
 @testable import LambdaEvents
 @testable import LambdaRuntime
 @testable import RetrainHandler

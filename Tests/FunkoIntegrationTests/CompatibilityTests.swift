@@ -5,6 +5,7 @@ import Testing
 @testable import FunkoCore
 @testable import FunkoFeatures
 @testable import FunkoModel
+@testable import FunkoTraining
 
 /// SageMaker's built-in XGBoost container (1.7-1) must be able to serve our artifacts. The real
 /// Python xgboost 1.7 package loads `model.tar.gz` the way the container does and must predict

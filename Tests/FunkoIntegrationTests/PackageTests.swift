@@ -244,18 +244,18 @@ import Testing
     }
 
     /// The control: the root really holds nothing else. Without one library of its lib/
-    /// (libxgboost, which this machine has in /lib/x86_64-linux-gnu), the packaged handler cannot
+    /// (SQLite's, which this machine has in /lib/x86_64-linux-gnu), the packaged handler cannot
     /// start in the root and the invocation fails, while the same files still answer when run
     /// outside the root, where the loader falls back to the machine's libraries.
     @Test func aZipMissingALibraryDoesNotStartInTheRoot() async throws {
         let root = try Root("predict")
-        try FileManager.default.removeItem(atPath: "\(root.task)/lib/libxgboost.so.0")
+        try FileManager.default.removeItem(atPath: "\(root.task)/lib/libsqlite3.so.0")
         let event = SampleEvent.all[0]
         #expect(event.file == "predict.json")
         #expect(event.status == 200)
 
         let inRoot = try await Self.invokeOnce("predict", Self.packagedCommand("predict", root: root), event.bytes)
-        #expect(inRoot.functionError, "started without libxgboost: \(Self.text(inRoot.body))")
+        #expect(inRoot.functionError, "started without libsqlite3: \(Self.text(inRoot.body))")
         #expect(Self.text(inRoot.body).contains("Runtime.ExitError"), "\(Self.text(inRoot.body))")
 
         let outside = try await Self.invokeOnce(

@@ -5,6 +5,7 @@ import FunkoData
 import FunkoHandlers
 import FunkoModel
 import FunkoStore
+import FunkoTraining
 import LambdaEvents
 import LambdaRuntime
 import RetrainHandler

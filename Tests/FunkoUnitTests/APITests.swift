@@ -6,6 +6,7 @@ import Testing
 @testable import FunkoFeatures
 @testable import FunkoModel
 @testable import FunkoStore
+@testable import FunkoTraining
 
 @Suite struct RequestValidationTests {
     func predictError(_ body: String) -> FunkoError? {

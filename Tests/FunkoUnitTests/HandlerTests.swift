@@ -149,6 +149,27 @@ import Testing
         #expect(try HTTPResult.decode(Array(encoded.utf8)).body == [0xFF, 0x00, 0x10])
     }
 
+    /// The answer envelope is written by JSONValue, not JSONEncoder: the same bytes.
+    @Test func answerEnvelopesAreWhatJSONEncoderWrites() throws {
+        let bodies: [[UInt8]] = [
+            [], Array(#"{"sales":[{"price":12.5,"note":"a \"quoted\" \\ path/with/slashes\n"}]}"#.utf8),
+            Array("é 漢字 🦄 \u{01}\u{1F}".utf8), [0xFF, 0x00, 0x10],
+        ]
+        for body in bodies {
+            for status in [200, 404, 503] {
+                let r = HTTPResult(
+                    status: status, headers: ["content-type": "application/json", "x-b": "1"], body: body)
+                let text = String(decoding: body, as: UTF8.self)
+                let isText = Array(text.utf8) == body
+                let expected = try JSON.encode(
+                    HTTPResult.EncodedResult(
+                        statusCode: status, headers: r.headers,
+                        body: isText ? text : Data(body).base64EncodedString(), isBase64Encoded: !isText))
+                #expect(String(decoding: try r.encoded(for: .v2), as: UTF8.self) == expected)
+            }
+        }
+    }
+
     /// A browser on an allowed origin gets CORS answers: preflights name the route's methods, and
     /// answers carry the origin back; every other origin gets no CORS header and a 403 preflight.
     @Test func corsAnswersOnlyTheConfiguredOrigins() throws {

@@ -52,3 +52,34 @@ import Testing
         #expect(formatCents(.nan) == "nan")
     }
 }
+
+/// Log and metric lines are written by `JSONValue.serialized`, not JSONEncoder: the same text.
+@Suite struct JSONValueSerializationTests {
+    @Test func writesWhatJSONEncoderWrites() throws {
+        var random = SystemRandomNumberGenerator()
+        let strings = [
+            "", "plain", "quote \" backslash \\ slash /", "lines\n\r\ttab", "\u{01}\u{08}\u{0C}\u{1F}\u{7F}",
+            "é ü 漢字 🦄", "{\"nested\": [1, 2]}",
+        ]
+        var numbers: [Double] = [
+            0, -0.0, 1, -1, 0.1, 1.5, 100, 1e16, 1e-7, 123_456_789.125, -2.5e-300, 1.7976931348623157e308,
+        ]
+        for _ in 0..<200 {
+            let n = Double(bitPattern: random.next())
+            numbers.append(n.isFinite ? n : 3)
+        }
+        let values: [JSONValue] = [
+            .null, .bool(true), .bool(false), .array([]), .object([:]),
+            .object(Dictionary(uniqueKeysWithValues: strings.enumerated().map { ("k\($0)\($1)", .string($1)) })),
+            .array(numbers.map(JSONValue.number)),
+            .object([
+                "b": .array([.null, .object(["z": .number(1), "a": .string("x")])]), "a": .number(2.25),
+                "_aws": .object(["Timestamp": .number(1_764_000_000_123)]), "B": .bool(false),
+            ]),
+        ]
+        for value in values {
+            #expect(value.serialized == (try JSON.encode(value)), "\(value)")
+        }
+        #expect(JSONValue.array([.number(.nan), .number(.infinity)]).serialized == "[null,null]")
+    }
+}

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 
 # Debian packages the project builds and runs with.
-SYSTEM_PACKAGES=(libcurl4-openssl-dev libssl-dev libxgboost-dev libsqlite3-dev zlib1g-dev sqlite3 curl libpq-dev postgresql
+SYSTEM_PACKAGES=(libcurl4-openssl-dev libssl-dev libxgboost-dev libsqlite3-dev zlib1g-dev libdeflate-dev sqlite3 curl libpq-dev postgresql
     libjs-chart.js)
 
 log() { printf '==> %s\n' "$*" >&2; }
