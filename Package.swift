@@ -126,8 +126,9 @@ let package = Package(
         .target(
             name: "FunkoFuzzEntryPoints",
             dependencies: [
-                "AWSClients", "AWSSigV4", "FunkoApp", "FunkoCore", "FunkoData", "FunkoHTTP", "FunkoHandlers",
-                "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTraining", "LambdaEvents", "LambdaRuntime",
+                "AWSClients", "AWSSigV4", "FunkoApp", "FunkoCore", "FunkoData", "FunkoFeatures", "FunkoHTTP",
+                "FunkoHandlers", "FunkoModel", "FunkoRetrain", "FunkoStore", "FunkoTraining", "LambdaEvents",
+                "LambdaRuntime",
             ]
         ),
         // Tests in two tiers (scripts/test runs both). FunkoUnitTests runs in the process and needs nothing

@@ -1,6 +1,7 @@
 import FunkoApp
 import FunkoCore
 import FunkoData
+import FunkoFeatures
 import FunkoHandlers
 import FunkoModel
 import FunkoStore
@@ -160,6 +161,13 @@ enum FuzzArtifacts {
         _ = champion.version
         // What the functions do with it next: resolve the version and its (absent) metadata.
         _ = try? repository.servable()
+    }
+
+    static func trees(_ input: [UInt8]) throws {
+        let trees = try TreeEnsemble(xgboostModel: input)
+        var rows = FeatureMatrix(rows: 2, columns: trees.featureCount)
+        for c in 0..<rows.columns { rows.values[rows.columns + c] = Float(c) - 1 }  // one row missing, one not
+        _ = try trees.predict(rows)
     }
 
     static func metadata(_ input: [UInt8]) throws {

@@ -60,6 +60,8 @@ extension FuzzTarget {
                 Array(#"{"version":"v","promoted_at":"","reason":"","predictor":"baseline:last_sale"}"#.utf8),
             ]
         case .metadataJSON: return [try FuzzFunctions.shared.artifact(ArtifactKey.metadata("fuzz"))]
+        case .xgboostModel:
+            return try TarGz.extract(FuzzFunctions.shared.archive).values.map(Array.init)
         case .decisionsJSON:
             var started = RetrainOutcome(
                 status: .trainingStarted, champion: "fuzz", reason: "weekly", decidedAt: "2025-06-30T12:00:00Z")

@@ -38,6 +38,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case decisionsJSON = "decisions-json"
     /// An AWS error answer (XML or JSON body).
     case awsError = "aws-error"
+    /// XGBoost's model file (UBJSON, from model.tar.gz) through `TreeEnsemble`, and a prediction
+    /// from what it accepts.
+    case xgboostModel = "xgboost-model"
 
     /// Builds what the target shares between inputs (the trained fixture of the HTTP and metadata
     /// targets) before the first input, so that its seconds do not count against that input.
@@ -80,6 +83,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .metadataJSON: try FuzzArtifacts.metadata(input)
         case .decisionsJSON: _ = try RetrainService.decodeLog(input)
         case .awsError: try Self.awsError(input)
+        case .xgboostModel: try FuzzArtifacts.trees(input)
         }
     }
 

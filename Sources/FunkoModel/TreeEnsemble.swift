@@ -127,7 +127,10 @@ public struct TreeEnsemble: Sendable {
         self.roots = roots
         baseScore = base
         featureCount = features
-        xgboostVersion = (root["version"]?.numbers(in: bytes)?.all ?? []).map { String(Int($0)) }.joined(separator: ".")
+        xgboostVersion = (root["version"]?.numbers(in: bytes)?.all ?? []).compactMap { Int(exactly: $0) }.map(
+            String.init
+        )
+        .joined(separator: ".")
     }
 
     /// The prediction for each row (the model's target space), reading the first `featureCount`
