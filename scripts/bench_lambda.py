@@ -8,7 +8,8 @@ otherwise empty root (chroot, as /var/task/bootstrap) next to the same release b
 on this machine, and the peak RSS of a warm predict handler after INVOCATIONS invocations.
 
 The Runtime API here is a small standard-library server (next / response / error / init error),
-the same for every variant, so the figures differ only by what is started. Standard library only.
+the same for every variant, so the figures differ only by what is started. Run with the
+project's venv (scripts/bench-lambda does): its awslambdaric runs the reference handler.
 """
 import http.server
 import json
@@ -199,29 +200,37 @@ def cold_start(variant, event):
         os.unlink(log_path)
 
 
-def warm(variant, events):
-    """One instance through INVOCATIONS invocations: VmHWM/VmRSS (MB) after them (the exec chain keeps
-    the pid), and each warm round trip in ms: from the event's release to a `next` already waiting,
-    to the response's arrival (the first invocation, the cold one, left out)."""
-    api = RuntimeAPI()
-    p, _ = start(variant, api)
-    trips = []
+def warm(variants, events):
+    """One instance of each variant, all started before the first invocation and invoked in turn
+    (so every variant sees the same machine), INVOCATIONS invocations each. Per variant: VmHWM and
+    VmRSS (MB) after them (the exec chain keeps the pid), and each warm round trip in ms: from the
+    event's release to a `next` already waiting, to the response's arrival (the first invocation,
+    the cold one, left out)."""
+    instances = {}
     try:
+        for v in variants:
+            api = RuntimeAPI()
+            instances[v] = (api, start(v, api)[0], [])
         for i in range(INVOCATIONS + 1):
-            if not api.next_waiting.wait(timeout=60):
-                raise RuntimeError("%s never asked for an event" % variant)
-            api.next_waiting.clear()
-            t0 = time.monotonic()
-            api.send(events[i % len(events)])
-            _, at = api.answer()
-            if i > 0:
-                trips.append((at - t0) * 1000)
-        status = dict(line.split(":", 1) for line in open("/proc/%d/status" % p.pid))
-        exe = os.readlink("/proc/%d/exe" % p.pid)
-        kb = lambda k: int(status[k].split()[0]) / 1024
-        return kb("VmHWM"), kb("VmRSS"), exe, trips
+            for v in variants:
+                api, _, trips = instances[v]
+                if not api.next_waiting.wait(timeout=60):
+                    raise RuntimeError("%s never asked for an event" % v)
+                api.next_waiting.clear()
+                t0 = time.monotonic()
+                api.send(events[i % len(events)])
+                _, at = api.answer()
+                if i > 0:
+                    trips.append((at - t0) * 1000)
+        out = {}
+        for v, (_, p, trips) in instances.items():
+            status = dict(line.split(":", 1) for line in open("/proc/%d/status" % p.pid))
+            kb = lambda k: int(status[k].split()[0]) / 1024
+            out[v] = (kb("VmHWM"), kb("VmRSS"), os.readlink("/proc/%d/exe" % p.pid), trips)
+        return out
     finally:
-        stop(p, api)
+        for api, p, _ in instances.values():
+            stop(p, api)
 
 
 def read(name):
@@ -277,7 +286,7 @@ try:
     trivial_root = tempfile.mkdtemp(prefix="funko-bench-python.")
     with open(trivial_root + "/trivial.py", "w") as f:
         f.write(TRIVIAL_HANDLER)
-    rss = {v: warm(v, events) for v in ["unpacked", "packaged", "python"]}
+    rss = warm(["unpacked", "packaged", "python"], events)
     shutil.rmtree(trivial_root, ignore_errors=True)
     exec_reference = exec_reference()
 finally:
@@ -343,9 +352,10 @@ for v in ["packaged", "unpacked"]:
     w("| %s | %.1f | %.1f |" % (names[v], rss[v][0], rss[v][1]))
 w("")
 pct = lambda v, q: sorted(v)[min(len(v) - 1, int(q * len(v)))]
-w("Warm round trip over the same %d invocations: from the event's release to a `next` already waiting" % INVOCATIONS)
-w("to the response's arrival at the Runtime API. The reference is a Python handler that only returns,")
-w("under AWS's own runtime interface client (awslambdaric %s), through the same harness.\n" % AWSLAMBDARIC)
+w("Warm round trip over the same %d invocations, the three instances invoked in turn: from the" % INVOCATIONS)
+w("event's release to a `next` already waiting, to the response's arrival at the Runtime API. The")
+w("reference is a Python handler that only returns, under AWS's own runtime interface client")
+w("(awslambdaric %s), through the same harness.\n" % AWSLAMBDARIC)
 w("| | p50 ms | p90 ms | p99 ms | p50 / reference |")
 w("|---|---:|---:|---:|---:|")
 names["python"] = "trivial Python handler under awslambdaric (reference)"
