@@ -5,7 +5,7 @@ import FunkoFeatures
 /// carries it) and evaluated in Swift: what answers in process. libxgboost fits the trees
 /// (FunkoTraining); serving needs none of it, so the API functions neither link nor load it: its
 /// start-up (7,700 symbol relocations, static constructors) and its model parse left their cold
-/// start, and its 2.4 MB their zips (docs/benchmarks.md).
+/// start, and its 2.2 MB their zips (docs/benchmarks.md).
 ///
 /// Predictions equal libxgboost 1.7's bit for bit in float32: start from `base_score`, add each
 /// tree's leaf in tree order; a split sends a value below its condition left, a missing (NaN)
@@ -51,7 +51,7 @@ public struct TreeEnsemble: Sendable {
     private init(reading bytes: UnsafeRawBufferPointer) throws {
         let root = try UBJSON.parse(bytes)
         func refuse(_ why: String) -> FunkoError {
-            FunkoError.badRequest("the XGBoost model file cannot be served in process: \(why)")
+            FunkoError.unavailable("the XGBoost model file cannot be served in process: \(why)")
         }
         guard let learner = root["learner"], let booster = learner["gradient_booster"] else {
             throw refuse("it has no learner.gradient_booster (not an XGBoost JSON/UBJSON model)")
@@ -127,10 +127,8 @@ public struct TreeEnsemble: Sendable {
         self.roots = roots
         baseScore = base
         featureCount = features
-        xgboostVersion = (root["version"]?.numbers(in: bytes)?.all ?? []).compactMap { Int(exactly: $0) }.map(
-            String.init
-        )
-        .joined(separator: ".")
+        let version = root["version"]?.numbers(in: bytes)?.all ?? []
+        xgboostVersion = version.compactMap { Int(exactly: $0) }.map(String.init).joined(separator: ".")
     }
 
     /// The prediction for each row (the model's target space), reading the first `featureCount`

@@ -1,7 +1,8 @@
 import FunkoCore
 
 /// A reader for Universal Binary JSON (ubjson.org), the format XGBoost saves models in. Typed
-/// numeric arrays (`[$d#…`), which hold a model's nodes, decode in one pass into Swift arrays.
+/// numeric arrays (`[$d#…`), which hold a model's nodes, stay in the document's bytes until read
+/// (`numbers(in:)`), so the arrays serving does not need are never decoded.
 enum UBJSON {
     indirect enum Value {
         case null
@@ -31,7 +32,8 @@ enum UBJSON {
         var depth = 0
 
         func error(_ what: String) -> FunkoError {
-            FunkoError.badRequest("not a valid UBJSON model file at byte \(offset): \(what)")
+            // An artifact the service cannot work from (503), like a broken metadata.json.
+            FunkoError.unavailable("not a valid UBJSON model file at byte \(offset): \(what)")
         }
 
         mutating func byte() throws -> UInt8 {
@@ -206,10 +208,10 @@ extension UBJSON.Value {
 extension UBJSON {
     static func width(_ type: UInt8) -> Int { Reader.numericWidth[type]! }
 
-    /// A numeric array read in place: element `i` is decoded when asked for, so a model's node
-    /// arrays go straight into its nodes with no array in between.
+    /// A numeric array: a typed one still in the document's bytes, or one of single numbers
+    /// already in `values`; `all` gives its elements.
     struct Numbers {
-        /// A typed array's element type and first byte; nil for an array of single numbers, in `values`.
+        /// A typed array's element type and first byte; `base` nil for an array of single numbers.
         let type: UInt8
         let base: UnsafeRawPointer?
         let values: [Double]
