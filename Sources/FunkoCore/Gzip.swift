@@ -90,7 +90,22 @@ public enum Gzip {
                     produced += Int(before - s.avail_out)
                     return rc
                 }
-                if rc == Z_STREAM_END { break }
+                if rc == Z_STREAM_END {
+                    // A gzip file may hold several members (`cat a.gz b.gz`, pigz, appends): each
+                    // is inflated in turn, so no rows after the first member are dropped. Zero
+                    // padding after the last member is ignored, as gzip(1) does.
+                    let rest = UnsafeBufferPointer(start: s.next_in, count: Int(s.avail_in))
+                    if rest.count >= 2, rest[0] == 0x1f, rest[1] == 0x8b {
+                        guard inflateReset(&s) == Z_OK else { throw FunkoError(.internalError, "gunzip: reset failed") }
+                        continue
+                    }
+                    guard rest.allSatisfy({ $0 == 0 }) else {
+                        throw FunkoError.badRequest(
+                            "not valid gzip data (\(rest.count) bytes after the end of the compressed data are not another gzip member)"
+                        )
+                    }
+                    break
+                }
                 if rc == Z_OK { continue }
                 // Z_BUF_ERROR with no input left: the stream ended before its trailer.
                 if rc == Z_BUF_ERROR, s.avail_in == 0 {

@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    /// A file of several gzip members (`cat a.gz b.gz`) inflates to all of them, not the first
+    /// only; zero padding after the last is ignored, and anything else after it is an error.
+    @Test func everyMemberOfAMultiMemberFileIsInflated() throws {
+        let a = Self.sample(100_000, random: true)
+        let b = Self.sample(70_000, random: false)
+        let both = try Gzip.compress(a) + Gzip.compress(b)
+        #expect(try Gzip.decompress(both) == a + b)
+        #expect(try Gzip.decompress(both + [0, 0, 0, 0]) == a + b)
+        #expect(try Gzip.decompress(try Gzip.compress(a) + Gzip.compress([]) + Gzip.compress(b)) == a + b)
+        let error = try #require(throws: FunkoError.self) { try Gzip.decompress(both + Array("junk".utf8)) }
+        #expect(error.message.contains("4 bytes after the end"), "\(error.message)")
+    }
+
     /// A zlib stream (no gzip trailer) grows its buffer from the first guess.
     @Test func zlibStreamsGrowFromTheFirstGuess() throws {
         let input = Self.sample(1 << 20, random: false)
