@@ -47,9 +47,7 @@ public enum Gzip {
     /// when that is not the whole story (several members, a trailer that lies, damaged data), left
     /// to zlib, which also names what is wrong.
     static func inflateWhole(_ input: [UInt8]) -> [UInt8]? {
-        guard isGzip(input), input.count >= 18 else { return nil }
-        let size = expectedSize(input) - 1
-        guard size >= 0, let decompressor = libdeflate_alloc_decompressor() else { return nil }
+        guard let size = statedSize(input), let decompressor = libdeflate_alloc_decompressor() else { return nil }
         defer { libdeflate_free_decompressor(decompressor) }
         var ok = false
         let out = [UInt8](unsafeUninitializedCapacity: size) { out, initialised in
@@ -120,15 +118,20 @@ public enum Gzip {
         return out
     }
 
-    /// The decompressed size a gzip member's trailer states (ISIZE, the size modulo 2^32), when it
-    /// is believable: deflate cannot expand more than 1032 to 1, so a larger claim (a damaged or
-    /// hostile file) only gets the usual first guess. Inflating checks the real size anyway.
+    /// The first guess of the decompressed size for zlib's buffer: the trailer's when believable,
+    /// else the usual guess (a damaged or hostile file gets no more). Inflating checks the real
+    /// size anyway.
     static func expectedSize(_ input: [UInt8]) -> Int {
-        let fallback = max(4 * input.count, 1 << 16)
-        guard isGzip(input), input.count >= 18 else { return fallback }
+        // One byte more, so the last inflate call still has room when it reads the trailer.
+        statedSize(input).map { $0 + 1 } ?? max(4 * input.count, 1 << 16)
+    }
+
+    /// The size a gzip member's trailer states (ISIZE, the size modulo 2^32), nil when there is
+    /// none or it is not believable: deflate cannot expand more than 1032 to 1.
+    static func statedSize(_ input: [UInt8]) -> Int? {
+        guard isGzip(input), input.count >= 18 else { return nil }
         let n = input.count
         let stated = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        // One byte more, so the last inflate call still has room when it reads the trailer.
-        return stated <= 1032 * input.count ? stated + 1 : fallback
+        return stated <= 1032 * input.count ? stated : nil
     }
 }

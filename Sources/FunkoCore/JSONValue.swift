@@ -68,11 +68,11 @@ public enum JSONValue: Codable, Equatable, Sendable {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, key) in o.keys.sorted().enumerated() {
+            for (i, field) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out += "," }
-                Self.write(string: key, to: &out)
+                Self.write(string: field.key, to: &out)
                 out += ":"
-                o[key]!.write(to: &out)
+                field.value.write(to: &out)
             }
             out += "}"
         }

@@ -347,11 +347,9 @@ struct ModelLoadBench: ParsableCommand {
             lap("metadata.json")
             let tar = try Gzip.decompress(archive)
             lap("inflate")
-            _ = try TarGz.extract(archive)
+            let files = try TarGz.extract(archive)
             lap("inflate and untar")
-            let file = try TarGz.extract(archive)[ModelRepository.modelFileName]!
-            t = Time.monotonic()
-            let trees = try TreeEnsemble(xgboostModel: file)
+            let trees = try TreeEnsemble(xgboostModel: files[ModelRepository.modelFileName]!)
             lap("trees")
             var row = FeatureMatrix(rows: 1)
             for c in 0..<row.columns { row.values[c] = Float(round % 7) * 3.5 + Float(c) }
